@@ -1,0 +1,2 @@
+//! Pure-Rust WebSocket core (placeholder; being written).
+#![forbid(unsafe_code)]
