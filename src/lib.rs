@@ -4,6 +4,7 @@
 //! to Wireshark's C API and is only built when Wireshark's headers were found.
 
 pub mod core;
+pub mod fields;
 
 #[cfg(has_epan)]
 mod epan;

@@ -1,2 +1,16 @@
-//! Pure-Rust WebSocket core (placeholder; being written).
+//! Pure-Rust WebSocket (RFC 6455) core: frame parsing, unmasking, close
+//! payloads, handshake helpers, per-connection message state and Info text.
+//!
+//! Nothing here knows about Wireshark; the `epan` glue maps these types onto
+//! fields, expert infos and value/range strings.
 #![forbid(unsafe_code)]
+
+pub mod anomaly;
+pub mod close;
+pub mod frame;
+pub mod handshake;
+pub mod info;
+pub mod mask;
+pub mod message;
+pub mod opcode;
+pub mod upgrade;

@@ -1,0 +1,247 @@
+//! Protocol anomalies; each variant maps onto exactly one Wireshark expert info.
+
+/// Something wrong (or noteworthy) about a frame or message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Anomaly {
+    /// §5.1: a client MUST mask all frames it sends to the server.
+    UnmaskedFrameFromClient,
+    /// §5.1: a server MUST NOT mask any frames it sends to the client.
+    MaskedFrameFromServer,
+    /// §5.2: RSV1-3 MUST be 0 unless an extension defining them was negotiated.
+    RsvWithoutExtension,
+    /// §5.2: reserved opcode received.
+    ReservedOpcode,
+    /// §5.5: control frames MUST have a payload length of 125 bytes or less.
+    ControlFrameTooBig,
+    /// §5.5: control frames MUST NOT be fragmented.
+    ControlFrameFragmented,
+    /// §5.4: continuation frame without a message in progress.
+    ContinuationWithoutStart,
+    /// §5.4: new Text/Binary frame while a fragmented message is still open.
+    DataFrameWhileMessageUnfinished,
+    /// §8.1: text message is not valid UTF-8.
+    InvalidUtf8Text,
+    /// §5.5.1: close reason is not valid UTF-8.
+    InvalidUtf8CloseReason,
+    /// §5.5.1: close payload of exactly one byte.
+    ClosePayloadOneByte,
+    /// §7.4.1: 1005/1006/1015 MUST NOT be sent in a Close frame.
+    CloseCodeNotOnWire,
+    /// §7.4.2: close code unassigned or out of range.
+    CloseCodeInvalid,
+    /// §5.5.1: data frame after this endpoint sent Close.
+    DataAfterClose,
+    /// §4.1/§4.2.2: Sec-WebSocket-Accept does not match the key.
+    AcceptMismatch,
+    /// §5.2: payload length not encoded in the minimal number of bytes.
+    LengthNotMinimal,
+    /// §5.2: most significant bit of the 64-bit length set.
+    Length64MsbSet,
+    /// The capture holds fewer bytes than the frame (not an RFC violation).
+    PayloadTruncated,
+    /// The reassembled message exceeded the cap and was cut.
+    MessageTruncated,
+}
+
+/// Expert-info severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+/// Expert-info group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Malformed,
+    Protocol,
+    Undecoded,
+    Reassemble,
+    Sequence,
+}
+
+impl Anomaly {
+    /// Every variant, in declaration order.
+    pub const ALL: [Anomaly; 19] = [
+        Anomaly::UnmaskedFrameFromClient,
+        Anomaly::MaskedFrameFromServer,
+        Anomaly::RsvWithoutExtension,
+        Anomaly::ReservedOpcode,
+        Anomaly::ControlFrameTooBig,
+        Anomaly::ControlFrameFragmented,
+        Anomaly::ContinuationWithoutStart,
+        Anomaly::DataFrameWhileMessageUnfinished,
+        Anomaly::InvalidUtf8Text,
+        Anomaly::InvalidUtf8CloseReason,
+        Anomaly::ClosePayloadOneByte,
+        Anomaly::CloseCodeNotOnWire,
+        Anomaly::CloseCodeInvalid,
+        Anomaly::DataAfterClose,
+        Anomaly::AcceptMismatch,
+        Anomaly::LengthNotMinimal,
+        Anomaly::Length64MsbSet,
+        Anomaly::PayloadTruncated,
+        Anomaly::MessageTruncated,
+    ];
+
+    /// Stable snake_case expert name suffix.
+    pub fn key(self) -> &'static str {
+        match self {
+            Anomaly::UnmaskedFrameFromClient => "unmasked_client_frame",
+            Anomaly::MaskedFrameFromServer => "masked_server_frame",
+            Anomaly::RsvWithoutExtension => "rsv_without_extension",
+            Anomaly::ReservedOpcode => "reserved_opcode",
+            Anomaly::ControlFrameTooBig => "control_frame_too_big",
+            Anomaly::ControlFrameFragmented => "control_frame_fragmented",
+            Anomaly::ContinuationWithoutStart => "continuation_without_start",
+            Anomaly::DataFrameWhileMessageUnfinished => "data_frame_in_unfinished_message",
+            Anomaly::InvalidUtf8Text => "invalid_utf8_text",
+            Anomaly::InvalidUtf8CloseReason => "invalid_utf8_close_reason",
+            Anomaly::ClosePayloadOneByte => "close_payload_one_byte",
+            Anomaly::CloseCodeNotOnWire => "close_code_not_on_wire",
+            Anomaly::CloseCodeInvalid => "close_code_invalid",
+            Anomaly::DataAfterClose => "data_after_close",
+            Anomaly::AcceptMismatch => "accept_mismatch",
+            Anomaly::LengthNotMinimal => "length_not_minimal",
+            Anomaly::Length64MsbSet => "length_msb_set",
+            Anomaly::PayloadTruncated => "payload_truncated",
+            Anomaly::MessageTruncated => "message_truncated",
+        }
+    }
+
+    /// One-line expert text citing the RFC section.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Anomaly::UnmaskedFrameFromClient => {
+                "Client frame not masked (RFC 6455 §5.1: a client MUST mask every frame)"
+            }
+            Anomaly::MaskedFrameFromServer => {
+                "Server frame masked (RFC 6455 §5.1: a server MUST NOT mask any frame)"
+            }
+            Anomaly::RsvWithoutExtension => {
+                "RSV bit set without a negotiated extension (RFC 6455 §5.2: RSV1-3 MUST be 0 unless an extension defines them)"
+            }
+            Anomaly::ReservedOpcode => "Reserved opcode (RFC 6455 §5.2: opcodes 0x3-0x7 and 0xB-0xF are reserved)",
+            Anomaly::ControlFrameTooBig => {
+                "Control frame payload longer than 125 bytes (RFC 6455 §5.5: control frames MUST have a payload length of 125 bytes or less)"
+            }
+            Anomaly::ControlFrameFragmented => {
+                "Control frame without FIN (RFC 6455 §5.5: control frames MUST NOT be fragmented)"
+            }
+            Anomaly::ContinuationWithoutStart => {
+                "Continuation frame without a message in progress (RFC 6455 §5.4)"
+            }
+            Anomaly::DataFrameWhileMessageUnfinished => {
+                "New data frame while a fragmented message is unfinished (RFC 6455 §5.4: fragments of one message MUST NOT be interleaved with another)"
+            }
+            Anomaly::InvalidUtf8Text => "Text message is not valid UTF-8 (RFC 6455 §8.1)",
+            Anomaly::InvalidUtf8CloseReason => {
+                "Close reason is not valid UTF-8 (RFC 6455 §5.5.1)"
+            }
+            Anomaly::ClosePayloadOneByte => {
+                "Close payload of one byte (RFC 6455 §5.5.1: a body MUST begin with a 2-byte status code)"
+            }
+            Anomaly::CloseCodeNotOnWire => {
+                "Close code 1005/1006/1015 sent on the wire (RFC 6455 §7.4.1: MUST NOT be set as a status code in a Close frame)"
+            }
+            Anomaly::CloseCodeInvalid => "Close code unassigned or out of range (RFC 6455 §7.4.2)",
+            Anomaly::DataAfterClose => {
+                "Data frame after Close (RFC 6455 §5.5.1: an endpoint MUST NOT send data frames after sending Close)"
+            }
+            Anomaly::AcceptMismatch => {
+                "Sec-WebSocket-Accept does not match Sec-WebSocket-Key (RFC 6455 §4.1, §4.2.2)"
+            }
+            Anomaly::LengthNotMinimal => {
+                "Payload length not minimally encoded (RFC 6455 §5.2: the minimal number of bytes MUST be used)"
+            }
+            Anomaly::Length64MsbSet => {
+                "Most significant bit of 64-bit payload length set (RFC 6455 §5.2: it MUST be 0)"
+            }
+            Anomaly::PayloadTruncated => "Frame payload truncated in the capture",
+            Anomaly::MessageTruncated => "Reassembled message truncated at the size limit",
+        }
+    }
+
+    /// Expert severity.
+    pub fn severity(self) -> Severity {
+        match self {
+            Anomaly::UnmaskedFrameFromClient
+            | Anomaly::MaskedFrameFromServer
+            | Anomaly::RsvWithoutExtension
+            | Anomaly::ReservedOpcode
+            | Anomaly::ControlFrameTooBig
+            | Anomaly::ControlFrameFragmented
+            | Anomaly::InvalidUtf8Text
+            | Anomaly::InvalidUtf8CloseReason
+            | Anomaly::ClosePayloadOneByte
+            | Anomaly::CloseCodeNotOnWire
+            | Anomaly::Length64MsbSet => Severity::Error,
+            Anomaly::ContinuationWithoutStart
+            | Anomaly::DataFrameWhileMessageUnfinished
+            | Anomaly::DataAfterClose
+            | Anomaly::CloseCodeInvalid
+            | Anomaly::AcceptMismatch
+            | Anomaly::LengthNotMinimal => Severity::Warning,
+            Anomaly::PayloadTruncated | Anomaly::MessageTruncated => Severity::Note,
+        }
+    }
+
+    /// Expert group.
+    pub fn group(self) -> Group {
+        match self {
+            Anomaly::RsvWithoutExtension
+            | Anomaly::ReservedOpcode
+            | Anomaly::ControlFrameTooBig
+            | Anomaly::ControlFrameFragmented
+            | Anomaly::InvalidUtf8Text
+            | Anomaly::InvalidUtf8CloseReason
+            | Anomaly::ClosePayloadOneByte
+            | Anomaly::CloseCodeNotOnWire
+            | Anomaly::CloseCodeInvalid
+            | Anomaly::LengthNotMinimal
+            | Anomaly::Length64MsbSet => Group::Malformed,
+            Anomaly::UnmaskedFrameFromClient
+            | Anomaly::MaskedFrameFromServer
+            | Anomaly::ContinuationWithoutStart
+            | Anomaly::DataFrameWhileMessageUnfinished
+            | Anomaly::DataAfterClose
+            | Anomaly::AcceptMismatch => Group::Protocol,
+            Anomaly::PayloadTruncated => Group::Undecoded,
+            Anomaly::MessageTruncated => Group::Reassemble,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn keys_unique_and_snake_case() {
+        let mut seen = HashSet::new();
+        for a in Anomaly::ALL {
+            let k = a.key();
+            assert!(seen.insert(k), "duplicate key {k}");
+            assert!(k
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
+            assert!(!a.summary().is_empty());
+        }
+        let all: HashSet<Anomaly> = Anomaly::ALL.into_iter().collect();
+        assert_eq!(all.len(), 19);
+    }
+
+    #[test]
+    fn severities_and_groups() {
+        assert_eq!(Anomaly::MaskedFrameFromServer.severity(), Severity::Error);
+        assert_eq!(Anomaly::LengthNotMinimal.severity(), Severity::Warning);
+        assert_eq!(Anomaly::PayloadTruncated.severity(), Severity::Note);
+        assert_eq!(Anomaly::PayloadTruncated.group(), Group::Undecoded);
+        assert_eq!(Anomaly::MessageTruncated.group(), Group::Reassemble);
+        assert_eq!(Anomaly::AcceptMismatch.group(), Group::Protocol);
+        assert_eq!(Anomaly::Length64MsbSet.group(), Group::Malformed);
+        assert!(Anomaly::UnmaskedFrameFromClient.summary().contains("§5.1"));
+    }
+}

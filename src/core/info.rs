@@ -1,0 +1,244 @@
+//! Info-column text for one frame (Fiddler style).
+
+use super::close::{close_code_name, parse_close};
+use super::frame::FrameHeader;
+use super::message::FrameOutcome;
+use super::opcode::{Control, Data, OpCode};
+
+/// Maximum characters of text preview.
+const TEXT_PREVIEW_CHARS: usize = 40;
+/// Maximum bytes of hex preview.
+const HEX_PREVIEW_BYTES: usize = 16;
+const ELLIPSIS: char = '…';
+
+/// Up to 40 chars of `bytes` decoded lossily as UTF-8, control characters
+/// replaced by '.', "…" appended if cut (or if `more` bytes exist).
+pub fn text_preview(bytes: &[u8], more: bool) -> String {
+    let decoded = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut chars = decoded.chars();
+    for c in chars.by_ref().take(TEXT_PREVIEW_CHARS) {
+        out.push(if c < ' ' || c == '\x7f' { '.' } else { c });
+    }
+    if more || chars.next().is_some() {
+        out.push(ELLIPSIS);
+    }
+    out
+}
+
+/// Up to 16 bytes as lowercase hex separated by spaces, "…" if more.
+pub fn hex_preview(bytes: &[u8], more: bool) -> String {
+    let shown = bytes.get(..HEX_PREVIEW_BYTES).unwrap_or(bytes);
+    let mut out = shown
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if more || bytes.len() > shown.len() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(ELLIPSIS);
+    }
+    out
+}
+
+fn flags(hdr: &FrameHeader) -> String {
+    let names = [
+        (hdr.fin, "FIN"),
+        (hdr.rsv1, "RSV1"),
+        (hdr.rsv2, "RSV2"),
+        (hdr.rsv3, "RSV3"),
+        (hdr.masked, "MASKED"),
+    ];
+    let set: Vec<&str> = names
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect();
+    if set.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", set.join(" "))
+    }
+}
+
+fn preview(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> Option<String> {
+    if payload.is_empty() {
+        return None;
+    }
+    let more = hdr.payload_len > payload.len() as u64;
+    let is_text = match hdr.opcode {
+        OpCode::Data(Data::Text) => true,
+        OpCode::Data(Data::Continue) => o.msg_type == 0x1,
+        _ => false,
+    };
+    if is_text {
+        return Some(text_preview(payload, more));
+    }
+    if hdr.opcode == OpCode::Control(Control::Close) {
+        let parsed;
+        let close = match &o.close {
+            Some(c) => c,
+            None => {
+                parsed = parse_close(payload);
+                &parsed
+            }
+        };
+        if let Some(code) = close.code {
+            let mut s = format!("code={code} ({})", close_code_name(code));
+            if let Some(reason) = &close.reason {
+                s.push_str(" reason=");
+                s.push_str(&text_preview(reason, more));
+            }
+            return Some(s);
+        }
+    }
+    Some(hex_preview(payload, more))
+}
+
+/// Info-column text for one frame:
+/// "{Label}.{msg_index} {TypeName} [flags] len={payload_len} {preview}".
+pub fn frame_info(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> String {
+    let mut s = format!(
+        "{}.{} {}{} len={}",
+        o.dir.label(),
+        o.msg_index,
+        hdr.opcode.name(),
+        flags(hdr),
+        hdr.payload_len
+    );
+    if let Some(p) = preview(o, hdr, payload) {
+        s.push(' ');
+        s.push_str(&p);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::frame::{parse_header, Status};
+    use crate::core::message::{Config, Connection, Direction};
+
+    fn h(raw: &[u8]) -> FrameHeader {
+        match parse_header(raw) {
+            Status::Complete(h) => h,
+            Status::Partial => panic!(),
+        }
+    }
+
+    /// Run frames through a connection and return the last frame's info.
+    fn info_for(frames: &[(Direction, &[u8], &[u8])]) -> String {
+        let mut c = Connection::new(Config::default());
+        let mut last = String::new();
+        for (dir, raw_hdr, payload) in frames {
+            let hdr = h(raw_hdr);
+            let complete = hdr.payload_len == payload.len() as u64;
+            let o = c.on_frame(*dir, &hdr, payload, complete);
+            last = frame_info(&o, &hdr, payload);
+        }
+        last
+    }
+
+    const C: Direction = Direction::Client;
+    const S: Direction = Direction::Server;
+    const M: [u8; 4] = [1, 2, 3, 4];
+
+    #[test]
+    fn text_frames() {
+        assert_eq!(
+            info_for(&[(S, &[0x81, 0x05], b"Hello")]),
+            "Server.1 Text [FIN] len=5 Hello"
+        );
+        let raw = [0x81, 0x85, M[0], M[1], M[2], M[3]];
+        assert_eq!(
+            info_for(&[(C, &raw, b"a\tb\x7fc\r\n")]),
+            "Client.1 Text [FIN MASKED] len=5 a.b.c.."
+        );
+        let long = "{\"Operation\":0,\"Data\":\"0123456789abcdefghijklmnop\"}";
+        assert_eq!(
+            info_for(&[(S, &[0x81, long.len() as u8], long.as_bytes())]),
+            "Server.1 Text [FIN] len=51 {\"Operation\":0,\"Data\":\"0123456789abcdefg…"
+        );
+        // Exactly 40 chars: no ellipsis; multibyte counted as chars.
+        let forty = "é".repeat(40);
+        assert_eq!(
+            info_for(&[(S, &[0x81, 80], forty.as_bytes())]),
+            format!("Server.1 Text [FIN] len=80 {forty}")
+        );
+    }
+
+    #[test]
+    fn fragmented_text_and_flags() {
+        let frames: [(Direction, &[u8], &[u8]); 3] = [
+            (S, &[0x41, 0x03], b"Hel"),
+            (S, &[0x89, 0x00], b""),
+            (S, &[0x80, 0x02], b"lo"),
+        ];
+        assert_eq!(info_for(&frames[..1]), "Server.1 Text [RSV1] len=3 Hel");
+        assert_eq!(info_for(&frames[..2]), "Server.2 Ping [FIN] len=0");
+        assert_eq!(info_for(&frames), "Server.1 Continuation [FIN] len=2 lo");
+        assert_eq!(
+            info_for(&[(S, &[0x72, 0x00], b"")]),
+            "Server.1 Binary [RSV1 RSV2 RSV3] len=0"
+        );
+    }
+
+    #[test]
+    fn binary_frames() {
+        let data: Vec<u8> = (1..=20).collect();
+        let raw = [0x02, 0xFE, 0x00, 0x14, M[0], M[1], M[2], M[3]];
+        assert_eq!(
+            info_for(&[(C, &raw, &data)]),
+            "Client.1 Binary [MASKED] len=20 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 …"
+        );
+        // Truncated capture: 3 of 65536 bytes.
+        let raw = [0x02, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0];
+        assert_eq!(
+            info_for(&[(S, &raw, &[0xab, 0xcd, 0xef])]),
+            "Server.1 Binary len=65536 ab cd ef …"
+        );
+        assert_eq!(
+            info_for(&[(S, &[0x82, 0x02], &[0xff, 0x00])]),
+            "Server.1 Binary [FIN] len=2 ff 00"
+        );
+        assert_eq!(
+            info_for(&[(S, &[0x8A, 0x05], b"Hello")]),
+            "Server.1 Pong [FIN] len=5 48 65 6c 6c 6f"
+        );
+    }
+
+    #[test]
+    fn close_frames() {
+        assert_eq!(
+            info_for(&[(S, &[0x88, 0x02], &[0x03, 0xe8])]),
+            "Server.1 Close [FIN] len=2 code=1000 (Normal Closure)"
+        );
+        assert_eq!(
+            info_for(&[(S, &[0x88, 0x05], b"\x03\xe9bye")]),
+            "Server.1 Close [FIN] len=5 code=1001 (Going Away) reason=bye"
+        );
+        assert_eq!(
+            info_for(&[(S, &[0x88, 0x00], b"")]),
+            "Server.1 Close [FIN] len=0"
+        );
+        assert_eq!(
+            info_for(&[(S, &[0x88, 0x01], b"\x03")]),
+            "Server.1 Close [FIN] len=1 03"
+        );
+        assert_eq!(
+            info_for(&[(S, &[0x88, 0x02], &[0x0f, 0xa0])]),
+            "Server.1 Close [FIN] len=2 code=4000 (Private use)"
+        );
+    }
+
+    #[test]
+    fn previews() {
+        assert_eq!(text_preview(b"", false), "");
+        assert_eq!(text_preview(b"abc", true), "abc…");
+        assert_eq!(text_preview(b"a\xffb", false), "a\u{fffd}b");
+        assert_eq!(hex_preview(&[], true), "…");
+        assert_eq!(hex_preview(&[0; 16], false).len(), 16 * 3 - 1);
+    }
+}

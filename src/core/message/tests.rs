@@ -1,0 +1,485 @@
+//! Tests for the per-connection state machine.
+
+use super::*;
+use crate::core::close::parse_close;
+use crate::core::frame::{parse_header, Status};
+use crate::core::handshake::accept_is_valid;
+use crate::core::mask::unmask;
+use std::collections::HashSet;
+
+const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+/// Encode a frame header (minimal length form) and parse it back.
+fn hdr_bits(b0: u8, masked: bool, len: u64) -> FrameHeader {
+    let mut v = vec![b0];
+    let m = if masked { 0x80 } else { 0 };
+    if len < 126 {
+        v.push(m | len as u8);
+    } else if len <= 0xFFFF {
+        v.push(m | 126);
+        v.extend_from_slice(&(len as u16).to_be_bytes());
+    } else {
+        v.push(m | 127);
+        v.extend_from_slice(&len.to_be_bytes());
+    }
+    if masked {
+        v.extend_from_slice(&KEY);
+    }
+    match parse_header(&v) {
+        Status::Complete(h) => h,
+        Status::Partial => panic!("partial"),
+    }
+}
+
+fn hdr(fin: bool, op: u8, masked: bool, len: u64) -> FrameHeader {
+    hdr_bits(if fin { 0x80 } else { 0 } | op, masked, len)
+}
+
+fn conn() -> Connection {
+    Connection::new(Config {
+        handshake_known: true,
+        allowed_rsv: 0,
+        max_message: 1024,
+    })
+}
+
+/// Feed a complete frame from the right side (client masked, server not).
+fn feed(c: &mut Connection, dir: Direction, fin: bool, op: u8, payload: &[u8]) -> FrameOutcome {
+    let h = hdr(fin, op, dir == Direction::Client, payload.len() as u64);
+    c.on_frame(dir, &h, payload, true)
+}
+
+#[test]
+fn direction_names() {
+    assert_eq!(Direction::Client.as_str(), "client");
+    assert_eq!(Direction::Server.label(), "Server");
+}
+
+#[test]
+fn rfc_single_frames() {
+    let mut c = conn();
+    // 81 05 "Hello" from the server: valid.
+    let o = feed(&mut c, Direction::Server, true, 1, b"Hello");
+    assert_eq!((o.msg_index, o.msg_type, o.fragment), (1, 1, 1));
+    assert!(o.anomalies.is_empty());
+    let done = o.completes.expect("completes");
+    assert_eq!((done.total_len, done.frames), (5, 1));
+    assert_eq!(done.data, None);
+    assert!(!done.truncated);
+    assert_eq!(done.text_valid, Some(true));
+
+    // 81 85 37 fa 21 3d 7f 9f 4d 51 58 from the client: valid once unmasked.
+    let raw = [
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ];
+    let Status::Complete(h) = parse_header(&raw) else {
+        panic!()
+    };
+    let mut p = raw[h.header_len..].to_vec();
+    unmask(&mut p, h.mask.unwrap(), 0);
+    let o = c.on_frame(Direction::Client, &h, &p, true);
+    assert_eq!(o.msg_index, 1);
+    assert!(o.anomalies.is_empty());
+    assert_eq!(o.completes.unwrap().text_valid, Some(true));
+
+    // Unmasked Ping from the server, masked Pong from the client.
+    let o = feed(&mut c, Direction::Server, true, 0x9, b"Hello");
+    assert_eq!((o.msg_index, o.msg_type), (2, 0x9));
+    assert!(o.anomalies.is_empty());
+    let o = feed(&mut c, Direction::Client, true, 0xA, b"Hello");
+    assert_eq!((o.msg_index, o.msg_type), (2, 0xA));
+    assert!(o.anomalies.is_empty());
+    assert_eq!(o.completes.unwrap().text_valid, None);
+
+    // 256-byte and 64 KiB binary.
+    let o = feed(&mut c, Direction::Server, true, 2, &[7u8; 256]);
+    assert!(o.anomalies.is_empty());
+    assert_eq!(o.completes.unwrap().total_len, 256);
+    let o = feed(&mut c, Direction::Server, true, 2, &vec![7u8; 65536]);
+    assert!(o.anomalies.is_empty());
+    assert_eq!(o.completes.unwrap().total_len, 65536);
+}
+
+#[test]
+fn masking_rules() {
+    let mut c = conn();
+    let o = c.on_frame(Direction::Client, &hdr(true, 1, false, 2), b"hi", true);
+    assert_eq!(o.anomalies, vec![Anomaly::UnmaskedFrameFromClient]);
+    let o = c.on_frame(Direction::Server, &hdr(true, 1, true, 2), b"hi", true);
+    assert_eq!(o.anomalies, vec![Anomaly::MaskedFrameFromServer]);
+}
+
+#[test]
+fn fragmented_with_interleaved_ping() {
+    let mut c = conn();
+    let d = Direction::Client;
+    let o = feed(&mut c, d, false, 1, b"Hel");
+    assert_eq!((o.msg_index, o.msg_type, o.fragment), (1, 1, 1));
+    assert!(o.completes.is_none());
+    assert!(o.anomalies.is_empty());
+    let o = feed(&mut c, d, true, 0x9, b"");
+    assert_eq!((o.msg_index, o.msg_type, o.fragment), (2, 9, 1));
+    assert!(o.completes.is_some());
+    assert!(o.anomalies.is_empty());
+    let o = feed(&mut c, d, true, 0, b"lo");
+    assert_eq!((o.msg_index, o.msg_type, o.fragment), (1, 1, 2));
+    assert!(o.anomalies.is_empty());
+    let done = o.completes.expect("completes");
+    assert_eq!(done.data.as_deref(), Some(&b"Hello"[..]));
+    assert_eq!((done.frames, done.total_len), (2, 5));
+    assert!(!done.truncated);
+    assert_eq!(done.text_valid, Some(true));
+    // Numbering continues; the other direction is independent.
+    assert_eq!(feed(&mut c, d, true, 2, b"x").msg_index, 3);
+    assert_eq!(feed(&mut c, Direction::Server, true, 2, b"x").msg_index, 1);
+}
+
+#[test]
+fn three_fragments_and_close_inside() {
+    let mut c = conn();
+    let d = Direction::Server;
+    feed(&mut c, d, false, 2, b"ab");
+    assert_eq!(feed(&mut c, d, false, 0, b"cd").fragment, 2);
+    let o = feed(&mut c, d, true, 0x8, &[0x03, 0xe8]);
+    assert_eq!(o.msg_index, 2);
+    assert_eq!(o.close.as_ref().and_then(|c| c.code), Some(1000));
+    assert!(o.anomalies.is_empty());
+    let o = feed(&mut c, d, true, 0, b"ef");
+    // A data frame after Close, but the message still completes.
+    assert_eq!(o.anomalies, vec![Anomaly::DataAfterClose]);
+    let done = o.completes.unwrap();
+    assert_eq!(done.data.as_deref(), Some(&b"abcdef"[..]));
+    assert_eq!(done.frames, 3);
+    assert_eq!(done.text_valid, None);
+}
+
+#[test]
+fn rsv_rules() {
+    let mut c = Connection::new(Config::default());
+    // Handshake unknown: RSV not checked.
+    let o = c.on_frame(Direction::Server, &hdr_bits(0xC1, false, 0), b"", true);
+    assert!(o.anomalies.is_empty());
+    c.set_config(Config {
+        handshake_known: true,
+        allowed_rsv: 0,
+        max_message: 10,
+    });
+    assert!(c.config().handshake_known);
+    let o = c.on_frame(Direction::Server, &hdr_bits(0xC1, false, 0), b"", true);
+    assert_eq!(o.anomalies, vec![Anomaly::RsvWithoutExtension]);
+    c.set_config(Config {
+        handshake_known: true,
+        allowed_rsv: 0x4,
+        max_message: 10,
+    });
+    let d = Direction::Server;
+    assert!(c
+        .on_frame(d, &hdr_bits(0xC1, false, 0), b"", true)
+        .anomalies
+        .is_empty());
+    let o = c.on_frame(d, &hdr_bits(0xA1, false, 0), b"", true);
+    assert_eq!(o.anomalies, vec![Anomaly::RsvWithoutExtension]);
+    let o = c.on_frame(d, &hdr_bits(0x91, false, 0), b"", true);
+    assert_eq!(o.anomalies, vec![Anomaly::RsvWithoutExtension]);
+    // RFC 7692 §6.1: RSV1 not on control frames or non-first fragments.
+    let o = c.on_frame(d, &hdr_bits(0xC9, false, 0), b"", true);
+    assert_eq!(o.anomalies, vec![Anomaly::RsvWithoutExtension]);
+    assert!(c
+        .on_frame(d, &hdr_bits(0x41, false, 0), b"", true)
+        .anomalies
+        .is_empty());
+    let o = c.on_frame(d, &hdr_bits(0xC0, false, 0), b"", true);
+    assert_eq!(o.anomalies, vec![Anomaly::RsvWithoutExtension]);
+}
+
+#[test]
+fn reserved_opcodes() {
+    let mut c = conn();
+    let d = Direction::Server;
+    feed(&mut c, d, false, 1, b"He");
+    let o = feed(&mut c, d, true, 0x3, b"x");
+    assert_eq!(o.anomalies, vec![Anomaly::ReservedOpcode]);
+    assert_eq!((o.msg_index, o.msg_type, o.fragment), (2, 3, 1));
+    let o = feed(&mut c, d, true, 0xB, b"x");
+    assert_eq!(o.anomalies, vec![Anomaly::ReservedOpcode]);
+    assert_eq!((o.msg_index, o.msg_type), (3, 0xB));
+    // The open message was not disturbed.
+    let o = feed(&mut c, d, true, 0, b"y");
+    assert_eq!(o.msg_index, 1);
+    assert_eq!(o.completes.unwrap().data.as_deref(), Some(&b"Hey"[..]));
+}
+
+#[test]
+fn control_frame_rules() {
+    let mut c = conn();
+    let d = Direction::Server;
+    let o = feed(&mut c, d, true, 0x9, &[0u8; 125]);
+    assert!(o.anomalies.is_empty());
+    let o = feed(&mut c, d, true, 0x9, &[0u8; 126]);
+    assert_eq!(o.anomalies, vec![Anomaly::ControlFrameTooBig]);
+    let o = feed(&mut c, d, false, 0xA, b"");
+    assert_eq!(o.anomalies, vec![Anomaly::ControlFrameFragmented]);
+    assert!(o.completes.is_some());
+}
+
+#[test]
+fn continuation_without_start() {
+    let mut c = conn();
+    let d = Direction::Server;
+    let o = feed(&mut c, d, true, 0, b"lo");
+    assert_eq!(o.anomalies, vec![Anomaly::ContinuationWithoutStart]);
+    assert_eq!((o.msg_index, o.msg_type, o.fragment), (1, 0, 1));
+    let done = o.completes.unwrap();
+    assert_eq!((done.frames, done.total_len), (1, 2));
+    assert_eq!(done.data, None);
+    // An orphan run: only its first frame is flagged, the rest join it.
+    let o = feed(&mut c, d, false, 0, b"a");
+    assert_eq!(o.anomalies, vec![Anomaly::ContinuationWithoutStart]);
+    assert_eq!(o.msg_index, 2);
+    let o = feed(&mut c, d, true, 0, b"b");
+    assert!(o.anomalies.is_empty());
+    assert_eq!((o.msg_index, o.msg_type, o.fragment), (2, 0, 2));
+    let done = o.completes.unwrap();
+    assert_eq!(done.data.as_deref(), Some(&b"ab"[..]));
+    assert_eq!(done.text_valid, None);
+}
+
+#[test]
+fn data_frame_while_unfinished() {
+    let mut c = conn();
+    let d = Direction::Client;
+    feed(&mut c, d, false, 1, b"Hel");
+    let o = feed(&mut c, d, true, 2, b"\x01");
+    assert_eq!(o.anomalies, vec![Anomaly::DataFrameWhileMessageUnfinished]);
+    assert_eq!((o.msg_index, o.fragment), (2, 1));
+    assert!(o.completes.is_some());
+    // The dropped message cannot be continued.
+    let o = feed(&mut c, d, true, 0, b"lo");
+    assert_eq!(o.anomalies, vec![Anomaly::ContinuationWithoutStart]);
+    assert_eq!(o.msg_index, 3);
+}
+
+#[test]
+fn utf8_validation() {
+    let mut c = conn();
+    let d = Direction::Server;
+    let o = feed(&mut c, d, true, 1, b"ok\xff");
+    assert_eq!(o.anomalies, vec![Anomaly::InvalidUtf8Text]);
+    assert_eq!(o.completes.unwrap().text_valid, Some(false));
+    // Binary is never validated.
+    assert!(feed(&mut c, d, true, 2, b"\xff").anomalies.is_empty());
+    // A code point split across fragments is fine.
+    feed(&mut c, d, false, 1, b"caf\xc3");
+    let o = feed(&mut c, d, true, 0, b"\xa9");
+    assert!(o.anomalies.is_empty());
+    assert_eq!(o.completes.unwrap().text_valid, Some(true));
+    // Invalid across fragments.
+    feed(&mut c, d, false, 1, b"caf\xc3");
+    let o = feed(&mut c, d, true, 0, b"x");
+    assert_eq!(o.anomalies, vec![Anomaly::InvalidUtf8Text]);
+    // Truncated capture ending mid-sequence counts as valid.
+    let h = hdr(true, 1, false, 10);
+    let o = c.on_frame(d, &h, b"caf\xc3", false);
+    assert_eq!(o.anomalies, vec![Anomaly::PayloadTruncated]);
+    let done = o.completes.unwrap();
+    assert!(done.truncated);
+    assert_eq!(done.text_valid, Some(true));
+    // Unterminated sequence in a complete frame is invalid.
+    let o = feed(&mut c, d, true, 1, b"caf\xc3");
+    assert_eq!(o.anomalies, vec![Anomaly::InvalidUtf8Text]);
+}
+
+#[test]
+fn close_rules() {
+    let mut c = conn();
+    let d = Direction::Server;
+    let o = feed(&mut c, d, true, 8, &[0x03]);
+    assert_eq!(o.anomalies, vec![Anomaly::ClosePayloadOneByte]);
+    let o = feed(&mut c, d, true, 8, &1005u16.to_be_bytes());
+    assert_eq!(o.anomalies, vec![Anomaly::CloseCodeNotOnWire]);
+    let o = feed(&mut c, d, true, 8, &2000u16.to_be_bytes());
+    assert_eq!(o.anomalies, vec![Anomaly::CloseCodeInvalid]);
+    let o = feed(&mut c, d, true, 8, b"\x03\xe8\xff");
+    assert_eq!(o.anomalies, vec![Anomaly::InvalidUtf8CloseReason]);
+    let close = o.close.unwrap();
+    assert_eq!(close.code, Some(1000));
+    assert_eq!(close.reason.as_deref(), Some(&b"\xff"[..]));
+    assert!(c.close_seen(d));
+    assert!(!c.close_seen(Direction::Client));
+    // Data after close from this direction only.
+    let o = feed(&mut c, d, true, 1, b"late");
+    assert_eq!(o.anomalies, vec![Anomaly::DataAfterClose]);
+    assert!(feed(&mut c, Direction::Client, true, 1, b"ok")
+        .anomalies
+        .is_empty());
+    // Pings after Close are allowed.
+    assert!(feed(&mut c, d, true, 9, b"").anomalies.is_empty());
+}
+
+#[test]
+fn truncated_close_not_blamed() {
+    let mut c = conn();
+    let d = Direction::Server;
+    // Only one byte of a 4-byte close captured.
+    let o = c.on_frame(d, &hdr(true, 8, false, 4), &[0x03], false);
+    assert_eq!(o.anomalies, vec![Anomaly::PayloadTruncated]);
+    // Reason cut mid-sequence.
+    let o = c.on_frame(d, &hdr(true, 8, false, 9), b"\x03\xe8ab\xc3", false);
+    assert_eq!(o.anomalies, vec![Anomaly::PayloadTruncated]);
+}
+
+#[test]
+fn header_anomalies_forwarded() {
+    let mut c = conn();
+    // 126-form for a 5-byte payload.
+    let raw = [0x82, 0x7E, 0x00, 0x05];
+    let Status::Complete(h) = parse_header(&raw) else {
+        panic!()
+    };
+    let o = c.on_frame(Direction::Server, &h, b"12345", true);
+    assert_eq!(o.anomalies, vec![Anomaly::LengthNotMinimal]);
+    let raw = [0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 1];
+    let Status::Complete(h) = parse_header(&raw) else {
+        panic!()
+    };
+    let o = c.on_frame(Direction::Server, &h, b"", false);
+    assert_eq!(
+        o.anomalies,
+        vec![Anomaly::Length64MsbSet, Anomaly::PayloadTruncated]
+    );
+}
+
+#[test]
+fn message_cap() {
+    let mut c = Connection::new(Config {
+        handshake_known: true,
+        allowed_rsv: 0,
+        max_message: 4,
+    });
+    let d = Direction::Server;
+    feed(&mut c, d, false, 1, b"Hel");
+    feed(&mut c, d, false, 0, b"lo");
+    let o = feed(&mut c, d, true, 0, b"!");
+    assert_eq!(o.anomalies, vec![Anomaly::MessageTruncated]);
+    let done = o.completes.unwrap();
+    assert_eq!(done.data.as_deref(), Some(&b"Hell"[..]));
+    assert_eq!(done.total_len, 6);
+    assert!(done.truncated);
+    assert_eq!(done.text_valid, Some(true));
+    // Exactly at the cap is not truncated.
+    feed(&mut c, d, false, 2, b"ab");
+    let o = feed(&mut c, d, true, 0, b"cd");
+    assert!(o.anomalies.is_empty());
+    assert!(!o.completes.unwrap().truncated);
+    // Single-frame messages are never cut (the glue shows the frame).
+    let o = feed(&mut c, d, true, 2, b"0123456789");
+    assert!(o.anomalies.is_empty());
+}
+
+#[test]
+fn gap_keeps_prefix_and_no_huge_alloc() {
+    let mut c = conn();
+    let d = Direction::Server;
+    // A fragment claiming 2^62 bytes, only 3 captured.
+    let o = c.on_frame(d, &hdr(false, 2, false, 1 << 62), b"abc", false);
+    assert_eq!(o.anomalies, vec![Anomaly::PayloadTruncated]);
+    let o = c.on_frame(d, &hdr(false, 0, false, 1 << 62), b"def", true);
+    assert!(o.anomalies.is_empty());
+    let o = c.on_frame(d, &hdr(true, 0, false, u64::MAX >> 1), b"g", true);
+    assert!(o.anomalies.is_empty());
+    let done = o.completes.unwrap();
+    assert_eq!(done.data.as_deref(), Some(&b"abc"[..]));
+    assert!(done.truncated);
+    assert_eq!(done.total_len, u64::MAX);
+    assert_eq!(done.frames, 3);
+}
+
+#[test]
+fn every_anomaly_is_produced() {
+    let mut seen: HashSet<Anomaly> = HashSet::new();
+    let mut c = Connection::new(Config {
+        handshake_known: true,
+        allowed_rsv: 0,
+        max_message: 2,
+    });
+    let (cl, sv) = (Direction::Client, Direction::Server);
+    let mut run = |o: FrameOutcome| seen.extend(o.anomalies);
+    run(c.on_frame(cl, &hdr(true, 1, false, 1), b"a", true));
+    run(c.on_frame(sv, &hdr(true, 1, true, 1), b"a", true));
+    run(c.on_frame(sv, &hdr_bits(0xE1, false, 0), b"", true));
+    run(feed(&mut c, sv, true, 0x4, b""));
+    run(feed(&mut c, sv, true, 0x9, &[0; 200]));
+    run(feed(&mut c, sv, false, 0x9, b""));
+    run(feed(&mut c, sv, true, 0x0, b""));
+    run(feed(&mut c, sv, false, 0x1, b"a"));
+    run(feed(&mut c, sv, false, 0x1, b"\xff"));
+    run(feed(&mut c, sv, true, 0x0, b"\xff"));
+    run(feed(&mut c, sv, false, 0x2, b"abc"));
+    run(feed(&mut c, sv, true, 0x0, b"abc"));
+    run(c.on_frame(sv, &hdr(true, 2, false, 9), b"", false));
+    let Status::Complete(h) = parse_header(&[0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0]) else {
+        panic!()
+    };
+    run(c.on_frame(sv, &h, b"", false));
+    let Status::Complete(h) = parse_header(&[0x82, 0x7E, 0, 0]) else {
+        panic!()
+    };
+    run(c.on_frame(sv, &h, b"", true));
+    run(feed(&mut c, sv, true, 0x8, b"\x03"));
+    run(feed(&mut c, sv, true, 0x8, b"\x03\xee"));
+    run(feed(&mut c, sv, true, 0x8, b"\x13\x88"));
+    run(feed(&mut c, sv, true, 0x8, b"\x03\xe8\xff"));
+    run(feed(&mut c, sv, true, 0x2, b""));
+    seen.extend(parse_close(b"\x03").anomalies);
+    // AcceptMismatch is raised by the glue when accept_is_valid() fails.
+    if !accept_is_valid("dGhlIHNhbXBsZSBub25jZQ==", "bogus") {
+        seen.insert(Anomaly::AcceptMismatch);
+    }
+    for a in Anomaly::ALL {
+        assert!(seen.contains(&a), "{a:?} never produced");
+    }
+}
+
+/// xorshift64* for a dependency-free fuzz loop.
+fn rng(state: &mut u64) -> u64 {
+    let mut x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+}
+
+#[test]
+fn fuzz_never_panics() {
+    let mut s = 0x1234_5678_9abc_def1u64;
+    for round in 0..200u32 {
+        let mut c = Connection::new(Config {
+            handshake_known: round.is_multiple_of(2),
+            allowed_rsv: (round % 8) as u8,
+            max_message: (round % 50) as usize,
+        });
+        for _ in 0..50 {
+            let b0 = rng(&mut s) as u8;
+            let masked = rng(&mut s).is_multiple_of(2);
+            let len = match rng(&mut s) % 4 {
+                0 => rng(&mut s),
+                _ => rng(&mut s) % 40,
+            };
+            let h = hdr_bits(b0, masked, len & (u64::MAX >> 1));
+            let n = (rng(&mut s) % 40) as usize;
+            let p: Vec<u8> = (0..n).map(|_| rng(&mut s) as u8).collect();
+            let complete = !rng(&mut s).is_multiple_of(3);
+            let dir = if rng(&mut s).is_multiple_of(2) {
+                Direction::Client
+            } else {
+                Direction::Server
+            };
+            let o = c.on_frame(dir, &h, &p, complete);
+            assert!(o.msg_index >= 1 && o.fragment >= 1);
+            if let Some(d) = o.completes.and_then(|d| d.data) {
+                assert!(d.len() <= c.config().max_message);
+            }
+        }
+    }
+}

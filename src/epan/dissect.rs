@@ -1,0 +1,456 @@
+//! The `extern "C"` callbacks: TCP heuristic, the dissector (HTTP hand-off, Decode As,
+//! conversation), `tcp_dissect_pdus`' length and PDU callbacks, and the handshake postdissector.
+//!
+//! Wireshark's tvb and tree functions throw (longjmp) on out-of-bounds access. Every offset and
+//! length passed to them is checked against the captured length first, so none of them can throw
+//! while Rust values with destructors are alive; calls into other dissectors go through the C shim,
+//! which catches their exceptions.
+use std::ffi::{c_void, CString};
+use std::os::raw::{c_char, c_int, c_uint};
+use std::ptr;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::guard::guard;
+use super::register::*;
+use super::state::{self, config_for, Endpoint, FrameRecord};
+use super::sys;
+use crate::core::anomaly::Anomaly;
+use crate::core::frame::{parse_header, FrameHeader, LengthForm, Status};
+use crate::core::info::frame_info;
+use crate::core::mask::unmask;
+use crate::fields::F;
+
+type Tvb = *mut sys::tvbuff_t;
+type Pinfo = *mut sys::packet_info;
+type Tree = *mut sys::proto_tree;
+type Item = *mut sys::proto_item;
+
+/// Largest WebSocket frame (header + payload) handed to TCP reassembly. Longer frames are shown
+/// as far as the segment goes, with an expert note; nothing is ever sized by the 64-bit length.
+const MAX_REASSEMBLED_FRAME: u64 = 0x7fff_0000;
+
+fn cstring(s: &str) -> CString {
+    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+}
+
+/// Captured bytes of `tvb` from `offset`, at most `max`.
+///
+/// SAFETY (caller): `tvb` is a live tvb.
+unsafe fn copy_captured(tvb: Tvb, offset: usize, max: usize) -> Vec<u8> {
+    let cap = sys::tvb_captured_length(tvb) as usize;
+    if offset >= cap {
+        return Vec::new();
+    }
+    let n = (cap - offset).min(max);
+    let mut v = vec![0u8; n];
+    if n > 0 {
+        // SAFETY: offset + n <= captured length, so tvb_memcpy cannot throw; v has n bytes.
+        sys::tvb_memcpy(tvb, v.as_mut_ptr() as *mut c_void, offset as c_int, n);
+    }
+    v
+}
+
+unsafe fn visited(pinfo: Pinfo) -> bool {
+    // SAFETY (caller): pinfo and its frame_data are live for the whole dissection.
+    (*(*pinfo).fd).visited() != 0
+}
+
+unsafe fn src_endpoint(pinfo: Pinfo) -> Endpoint {
+    let a = &(*pinfo).src;
+    let addr = if a.data.is_null() || a.len <= 0 {
+        Vec::new()
+    } else {
+        // SAFETY: an address's data holds `len` bytes while the packet is dissected.
+        std::slice::from_raw_parts(a.data as *const u8, a.len as usize).to_vec()
+    };
+    Endpoint { addr_type: a.type_, addr, port: (*pinfo).srcport }
+}
+
+unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
+    let conv = if create {
+        sys::find_or_create_conversation(pinfo)
+    } else {
+        sys::find_conversation_pinfo(pinfo, 0)
+    };
+    if conv.is_null() {
+        None
+    } else {
+        Some((*conv).conv_index)
+    }
+}
+
+/// Ordinal of the next WebSocket frame within this dissection of the packet. The counter lives in
+/// the packet-scoped pool, so it restarts at 0 every time the packet is dissected again.
+unsafe fn next_ordinal(pinfo: Pinfo) -> u32 {
+    let proto = proto_ws();
+    let cur = sys::p_get_proto_data((*pinfo).pool, pinfo, proto, 0) as usize;
+    sys::p_set_proto_data((*pinfo).pool, pinfo, proto, 0, (cur + 1) as *mut c_void);
+    cur as u32
+}
+
+unsafe fn tree_string(tree: Tree, hfid: c_int) -> Option<String> {
+    if tree.is_null() || hfid <= 0 {
+        return None;
+    }
+    let mut buf = vec![0u8; 8192];
+    let n = sys::wsk_tree_string_field(tree, hfid, buf.as_mut_ptr() as *mut c_char, buf.len());
+    if n == 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    buf.truncate(end);
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+struct Harvest {
+    key: Option<String>,
+    accept: Option<String>,
+    protocol: Option<String>,
+    extensions: Option<String>,
+}
+
+/// Read the handshake fields HTTP put into this packet's tree and, on the first pass, store them
+/// for the connection.
+unsafe fn harvest_handshake(pinfo: Pinfo, tree: Tree) -> Option<(u32, Harvest)> {
+    let h = Harvest {
+        key: tree_string(tree, HTTP_KEY.load(Relaxed)),
+        accept: tree_string(tree, HTTP_ACCEPT.load(Relaxed)),
+        protocol: tree_string(tree, HTTP_PROTOCOL.load(Relaxed)),
+        extensions: tree_string(tree, HTTP_EXTENSIONS.load(Relaxed)),
+    };
+    if h.key.is_none() && h.accept.is_none() {
+        return None;
+    }
+    let conv = conv_index(pinfo, true)?;
+    if !visited(pinfo) {
+        let num = (*pinfo).num;
+        let src = src_endpoint(pinfo);
+        let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
+        let mut st = state::store();
+        let cs = st.conn(conv, max);
+        if let Some(k) = &h.key {
+            cs.hs.key = Some(k.clone());
+            cs.hs.request_frame = Some(num);
+            cs.client = Some(src.clone());
+        }
+        if let Some(a) = &h.accept {
+            cs.hs.accept = Some(a.clone());
+            cs.hs.response_frame = Some(num);
+            cs.hs.protocol = h.protocol.clone();
+            cs.hs.extensions = h.extensions.clone();
+            cs.server = Some(src);
+        }
+        let cfg = config_for(&cs.hs, max);
+        cs.conn.set_config(cfg);
+    }
+    Some((conv, h))
+}
+
+unsafe fn add_string(tree: Tree, f: F, tvb: Tvb, value: &str) -> Item {
+    let c = cstring(value);
+    let it = sys::proto_tree_add_string(tree, hf(f), tvb, 0, 0, c.as_ptr());
+    sys::wsk_item_set_generated(it);
+    it
+}
+
+/// Postdissector: on the Upgrade request and the 101 response, record the handshake and show it.
+pub unsafe extern "C" fn postdissect_handshake(tvb: Tvb, pinfo: Pinfo, tree: Tree, _data: *mut c_void) -> c_int {
+    guard("postdissect_handshake", 0, || unsafe {
+        let Some((conv, h)) = harvest_handshake(pinfo, tree) else { return 0 };
+        let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
+        let st = sys::proto_item_add_subtree(ti, ett(ETT_HANDSHAKE));
+        if let Some(k) = &h.key {
+            let label = cstring(", Upgrade request");
+            sys::proto_item_append_text(ti, c"%s".as_ptr(), label.as_ptr());
+            add_string(st, F::HandshakeKey, tvb, k);
+        }
+        if let Some(a) = &h.accept {
+            let label = cstring(", 101 response");
+            sys::proto_item_append_text(ti, c"%s".as_ptr(), label.as_ptr());
+            add_string(st, F::HandshakeAccept, tvb, a);
+            let key = state::store().conns.get(&conv).and_then(|c| c.hs.key.clone());
+            if let Some(key) = key {
+                let ok = crate::core::handshake::accept_is_valid(&key, a);
+                let it = sys::proto_tree_add_boolean(st, hf(F::HandshakeAcceptValid), tvb, 0, 0, ok as u32);
+                sys::wsk_item_set_generated(it);
+                if !ok {
+                    sys::expert_add_info(pinfo, it, ei(Anomaly::AcceptMismatch));
+                }
+            }
+        }
+        if let Some(p) = &h.protocol {
+            add_string(st, F::HandshakeProtocol, tvb, p);
+        }
+        if let Some(e) = &h.extensions {
+            add_string(st, F::HandshakeExtensions, tvb, e);
+        }
+        0
+    })
+}
+
+unsafe fn starts_with_http(tvb: Tvb) -> bool {
+    let head = copy_captured(tvb, 0, 8);
+    head.starts_with(b"GET ") || head.starts_with(b"HTTP/1.")
+}
+
+/// The dissector: Decode As, the conversation set by the heuristic, and HTTP's upgrade hand-off.
+pub unsafe extern "C" fn dissect_ws(tvb: Tvb, pinfo: Pinfo, tree: Tree, data: *mut c_void) -> c_int {
+    guard("dissect_ws", 0, || unsafe { dissect_ws_inner(tvb, pinfo, tree, data) })
+}
+
+unsafe fn dissect_ws_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, data: *mut c_void) -> c_int {
+    // HTTP may call us for the bytes after a 101 in the same segment: its fields are in the tree.
+    harvest_handshake(pinfo, tree);
+    // The handshake itself (Decode As, or a connection our heuristic claimed) is HTTP's to show;
+    // a WebSocket frame can never start with "GET " or "HTTP/" (reserved opcode / fragmented Close).
+    if starts_with_http(tvb) {
+        let http = HTTP_TCP_HANDLE.load(Relaxed);
+        if !http.is_null() {
+            return sys::wsk_call_dissector_guarded(http, tvb, pinfo, tree, data);
+        }
+    }
+    sys::tcp_dissect_pdus(tvb, pinfo, tree, 1, 2, Some(get_pdu_len), Some(dissect_pdu), data);
+    sys::tvb_captured_length(tvb) as c_int
+}
+
+/// `tcp_dissect_pdus` length callback: the whole frame's length, 0 for "need more bytes".
+unsafe extern "C" fn get_pdu_len(pinfo: Pinfo, tvb: Tvb, offset: c_int, _data: *mut c_void) -> c_uint {
+    guard("get_pdu_len", 0, || unsafe {
+        let off = offset.max(0) as usize;
+        let reported_left = (sys::tvb_reported_length(tvb) as usize).saturating_sub(off);
+        let head = copy_captured(tvb, off, 14);
+        let can_wait = (*pinfo).can_desegment != 0 && head.len() == reported_left.min(14);
+        match parse_header(&head) {
+            Status::Complete(h) => {
+                let total = h.frame_len();
+                if total > MAX_REASSEMBLED_FRAME {
+                    reported_left.max(2) as c_uint
+                } else {
+                    total as c_uint
+                }
+            }
+            Status::Partial if can_wait && reported_left < 14 => 0,
+            // Header cut by the capture (or no reassembly): show what there is.
+            Status::Partial => reported_left.max(2) as c_uint,
+        }
+    })
+}
+
+struct Shown {
+    header_len: usize,
+    payload_captured: usize,
+    shown: usize,
+    payload: Vec<u8>,
+}
+
+/// One WebSocket frame (a PDU from `tcp_dissect_pdus`).
+unsafe extern "C" fn dissect_pdu(tvb: Tvb, pinfo: Pinfo, tree: Tree, _data: *mut c_void) -> c_int {
+    guard("dissect_pdu", 0, || unsafe { dissect_pdu_inner(tvb, pinfo, tree) })
+}
+
+unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
+    let reported = sys::tvb_reported_length(tvb) as c_int;
+    let ordinal = next_ordinal(pinfo);
+    let first_in_packet = ordinal == 0;
+    if first_in_packet {
+        sys::col_set_str((*pinfo).cinfo, sys::COL_PROTOCOL as c_int, c"WS".as_ptr());
+        // After a 101 in the same segment, HTTP's Info stays and the frames are appended to it.
+        if sys::proto_is_frame_protocol((*pinfo).layers, c"http".as_ptr()) == 0 {
+            sys::col_clear((*pinfo).cinfo, sys::COL_INFO as c_int);
+        }
+    }
+
+    let head = copy_captured(tvb, 0, 14);
+    let hdr = match parse_header(&head) {
+        Status::Complete(h) => h,
+        Status::Partial => {
+            let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
+            sys::proto_item_append_text(ti, c"%s".as_ptr(), c", truncated frame header".as_ptr());
+            sys::expert_add_info(pinfo, ti, ei(Anomaly::PayloadTruncated));
+            sys::col_append_sep_str((*pinfo).cinfo, sys::COL_INFO as c_int, c" | ".as_ptr(), c"[truncated WebSocket frame header]".as_ptr());
+            return reported;
+        }
+    };
+
+    // Copy the captured payload once (never more than the frame says), and unmask it.
+    let cap_total = sys::tvb_captured_length(tvb) as usize;
+    let payload_captured = (cap_total.saturating_sub(hdr.header_len) as u64).min(hdr.payload_len) as usize;
+    let complete = payload_captured as u64 == hdr.payload_len;
+    let max_unmask = PREF_MAX_UNMASK.load(Relaxed) as usize;
+    let mut payload = copy_captured(tvb, hdr.header_len, payload_captured);
+    if let Some(key) = hdr.mask {
+        unmask(&mut payload, key, 0);
+    }
+    let shown = payload.len().min(if hdr.masked { max_unmask } else { usize::MAX });
+
+    let rec = frame_record(pinfo, ordinal, &hdr, &payload, complete);
+    let Some(rec) = rec else { return reported };
+
+    let info = frame_info(&rec.outcome, &hdr, &payload[..shown]);
+    let info_c = cstring(&info);
+    sys::col_append_sep_str((*pinfo).cinfo, sys::COL_INFO as c_int, c" | ".as_ptr(), info_c.as_ptr());
+
+    let s = Shown { header_len: hdr.header_len, payload_captured, shown, payload };
+    build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
+    reported
+}
+
+unsafe fn frame_record(pinfo: Pinfo, ordinal: u32, hdr: &FrameHeader, payload: &[u8], complete: bool) -> Option<std::sync::Arc<FrameRecord>> {
+    let key = ((*pinfo).num, ordinal);
+    if visited(pinfo) {
+        if let Some(r) = state::store().frames.get(&key) {
+            return Some(r.clone());
+        }
+    }
+    let conv = conv_index(pinfo, true)?;
+    let src = src_endpoint(pinfo);
+    let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
+    let mut st = state::store();
+    if let Some(r) = st.frames.get(&key) {
+        return Some(r.clone());
+    }
+    Some(st.first_pass_frame(conv, key, &src, hdr, payload, complete, max))
+}
+
+unsafe fn add_gen_uint(tree: Tree, f: F, tvb: Tvb, v: u32) -> Item {
+    let it = sys::proto_tree_add_uint(tree, hf(f), tvb, 0, 0, v);
+    sys::wsk_item_set_generated(it);
+    it
+}
+
+unsafe fn add_gen_u64(tree: Tree, f: F, tvb: Tvb, v: u64) -> Item {
+    let it = sys::proto_tree_add_uint64(tree, hf(f), tvb, 0, 0, v);
+    sys::wsk_item_set_generated(it);
+    it
+}
+
+/// A tvb over `bytes`, copied into the packet pool (lives as long as the packet's dissection).
+unsafe fn child_tvb(parent: Tvb, pinfo: Pinfo, bytes: &[u8], name: &std::ffi::CStr) -> Tvb {
+    let len = bytes.len();
+    let buf = sys::wmem_alloc((*pinfo).pool, len.max(1)) as *mut u8;
+    ptr::copy_nonoverlapping(bytes.as_ptr(), buf, len);
+    let t = sys::tvb_new_child_real_data(parent, buf, len as c_uint, len as c_int);
+    sys::add_new_data_source(pinfo, t, name.as_ptr());
+    t
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn build_tree(tvb: Tvb, pinfo: Pinfo, tree: Tree, hdr: &FrameHeader, rec: &FrameRecord, s: &Shown, info: &CString) {
+    let o = &rec.outcome;
+    let cap_total = sys::tvb_captured_length(tvb) as c_int;
+    let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, cap_total, sys::ENC_NA as c_uint);
+    sys::proto_item_append_text(ti, c", %s".as_ptr(), info.as_ptr());
+    let st = sys::proto_item_add_subtree(ti, ett(ETT_WS));
+
+    // Header bits (the header is complete, so bytes 0..header_len are captured).
+    let enc_be = sys::ENC_BIG_ENDIAN as c_uint;
+    for f in [F::Fin, F::Rsv1, F::Rsv2, F::Rsv3, F::Opcode] {
+        sys::proto_tree_add_item(st, hf(f), tvb, 0, 1, enc_be);
+    }
+    let mask_it = sys::proto_tree_add_item(st, hf(F::Mask), tvb, 1, 1, enc_be);
+    let (len_off, len_len, form) = match hdr.length_form {
+        LengthForm::Short => (1, 1, "7-bit length"),
+        LengthForm::Extended16 => (2, 2, "16-bit extended length"),
+        LengthForm::Extended64 => (2, 8, "64-bit extended length"),
+    };
+    let len_text = cstring(&format!("{} ({form})", hdr.payload_len));
+    let len_it = sys::proto_tree_add_uint64_format_value(st, hf(F::Len), tvb, len_off, len_len, hdr.payload_len, c"%s".as_ptr(), len_text.as_ptr());
+    if hdr.masked {
+        sys::proto_tree_add_item(st, hf(F::MaskingKey), tvb, (hdr.header_len - 4) as c_int, 4, sys::ENC_NA as c_uint);
+    }
+
+    // What the first pass learnt.
+    add_string(st, F::Dir, tvb, o.dir.as_str());
+    add_gen_uint(st, F::MsgIndex, tvb, o.msg_index);
+    add_gen_uint(st, F::MsgType, tvb, o.msg_type as u32);
+    add_gen_uint(st, F::MsgFragment, tvb, o.fragment);
+    if let Some(n) = rec.request_frame {
+        add_gen_uint(st, F::HandshakeRequestIn, tvb, n);
+    }
+    if let Some(n) = rec.response_frame {
+        add_gen_uint(st, F::HandshakeResponseIn, tvb, n);
+    }
+
+    // Payload: as on the wire, then unmasked (its own data source).
+    let hl = s.header_len as c_int;
+    let mut payload_it: Item = ptr::null_mut();
+    let ptvb: Tvb = if s.payload_captured == 0 {
+        ptr::null_mut()
+    } else if hdr.masked {
+        sys::proto_tree_add_item(st, hf(F::MaskedPayload), tvb, hl, s.payload_captured as c_int, sys::ENC_NA as c_uint);
+        child_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
+    } else {
+        sys::tvb_new_subset_length_caplen(tvb, hl, s.payload_captured as c_int, s.payload_captured as c_int)
+    };
+    if !ptvb.is_null() && s.shown > 0 {
+        payload_it = sys::proto_tree_add_item(st, hf(F::Payload), ptvb, 0, s.shown as c_int, sys::ENC_NA as c_uint);
+        if o.msg_type == 1 && !hdr.opcode.is_control() {
+            sys::proto_tree_add_item(st, hf(F::PayloadText), ptvb, 0, s.shown as c_int, sys::ENC_UTF_8 as c_uint);
+        }
+    }
+    if s.shown < s.payload_captured {
+        let note = cstring(&format!("Unmasked payload cut at {} of {} bytes (preference ws.max_unmask)", s.shown, s.payload_captured));
+        sys::expert_add_info_format(pinfo, payload_it, ei(Anomaly::MessageTruncated), c"%s".as_ptr(), note.as_ptr());
+    }
+
+    // Close frame: code and reason.
+    if let Some(close) = &o.close {
+        if !ptvb.is_null() && s.shown >= 2 && close.code.is_some() {
+            sys::proto_tree_add_item(st, hf(F::CloseCode), ptvb, 0, 2, enc_be);
+            if s.shown > 2 {
+                sys::proto_tree_add_item(st, hf(F::CloseReason), ptvb, 2, (s.shown - 2) as c_int, sys::ENC_UTF_8 as c_uint);
+            }
+        }
+    }
+
+    // The frame that completes a message carries the whole message.
+    if let Some(c) = &o.completes {
+        let mst = sys::proto_tree_add_subtree(st, tvb, 0, 0, ett(ETT_MESSAGE), ptr::null_mut(), c"Message".as_ptr());
+        add_gen_u64(mst, F::MsgLen, tvb, c.total_len);
+        add_gen_uint(mst, F::MsgFrames, tvb, c.frames);
+        let (mtvb, mlen): (Tvb, usize) = match &c.data {
+            Some(d) if !d.is_empty() => (child_tvb(tvb, pinfo, d, c"Reassembled message"), d.len()),
+            Some(_) => (tvb, 0),
+            None if !ptvb.is_null() => (ptvb, s.shown),
+            None => (tvb, 0),
+        };
+        if o.msg_type == 1 {
+            let it = sys::proto_tree_add_item(mst, hf(F::MsgText), mtvb, 0, mlen as c_int, sys::ENC_UTF_8 as c_uint);
+            if mtvb == tvb { sys::wsk_item_set_generated(it) }
+        }
+        let it = sys::proto_tree_add_item(mst, hf(F::MsgData), mtvb, 0, mlen as c_int, sys::ENC_NA as c_uint);
+        if mtvb == tvb { sys::wsk_item_set_generated(it) }
+    }
+
+    for a in &o.anomalies {
+        let item = match a {
+            Anomaly::UnmaskedFrameFromClient | Anomaly::MaskedFrameFromServer => mask_it,
+            Anomaly::LengthNotMinimal | Anomaly::Length64MsbSet => len_it,
+            _ => ti,
+        };
+        sys::expert_add_info(pinfo, item, ei(*a));
+    }
+    if hdr.frame_len() > MAX_REASSEMBLED_FRAME {
+        sys::expert_add_info_format(pinfo, len_it, ei(Anomaly::PayloadTruncated), c"%s".as_ptr(),
+            c"Frame length is beyond what is reassembled; only this segment's bytes are shown".as_ptr());
+    }
+}
+
+/// `ws_tcp`: a TCP heuristic that recognises the WebSocket Upgrade request on ports HTTP does not
+/// own, and claims the connection (the request and the 101 go to HTTP through us).
+pub unsafe extern "C" fn heur_ws_tcp(tvb: Tvb, pinfo: Pinfo, tree: Tree, data: *mut c_void) -> c_int {
+    guard("heur_ws_tcp", 0, || unsafe {
+        let head = copy_captured(tvb, 0, 4096);
+        if !crate::core::upgrade::looks_like_upgrade_request(&head) {
+            return 0;
+        }
+        let handle = WS_HANDLE.load(Relaxed);
+        if handle.is_null() {
+            return 0;
+        }
+        let conv = sys::find_or_create_conversation(pinfo);
+        sys::conversation_set_dissector(conv, handle);
+        dissect_ws_inner(tvb, pinfo, tree, data);
+        1
+    })
+}

@@ -1,0 +1,12 @@
+//! The glue to Wireshark's epan C API: the only `unsafe` code of the plugin.
+//!
+//! `plugin` exports the symbols the loader looks for, `register` declares the protocol, fields,
+//! subtrees, expert infos and preferences, `dissect` holds the `extern "C"` callbacks, and `state`
+//! keeps what the first pass learnt (per connection, per frame) so that revisits show the same.
+
+mod dissect;
+mod guard;
+mod plugin;
+mod register;
+mod state;
+mod sys;

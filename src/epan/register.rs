@@ -1,0 +1,343 @@
+//! Registration: protocol, fields (from `crate::fields::FIELDS`), subtrees, expert infos,
+//! preferences, and the hand-off to TCP and HTTP. Names are checked before use: a taken name is
+//! logged and replaced by a fallback, never allowed to abort Wireshark at start-up.
+use std::ffi::{CStr, CString};
+use std::os::raw::{c_char, c_int, c_uint};
+use std::ptr;
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering::Relaxed};
+
+use super::dissect;
+use super::guard::warn;
+use super::sys;
+use crate::core::anomaly::Anomaly;
+use crate::core::close::CLOSE_CODE_RANGES;
+use crate::core::opcode::OPCODE_NAMES;
+use crate::fields::{Display, Ft, F, FIELDS};
+
+const NFIELDS: usize = FIELDS.len();
+const NANOM: usize = Anomaly::ALL.len();
+
+/// Field and protocol ids, written by Wireshark during registration.
+pub static PROTO_WS: AtomicI32 = AtomicI32::new(-1);
+pub static HF: [AtomicI32; NFIELDS] = [const { AtomicI32::new(-1) }; NFIELDS];
+pub static ETT: [AtomicI32; ETT_COUNT] = [const { AtomicI32::new(-1) }; ETT_COUNT];
+
+pub const ETT_WS: usize = 0;
+pub const ETT_MESSAGE: usize = 1;
+pub const ETT_HANDSHAKE: usize = 2;
+pub const ETT_COUNT: usize = 3;
+
+/// Expert fields: `expert_field` is two ints written by Wireshark; they must never move.
+pub struct Experts(pub [sys::expert_field; NANOM]);
+// SAFETY: written only during single-threaded registration, read-only afterwards.
+unsafe impl Sync for Experts {}
+static EI_PTR: AtomicPtr<Experts> = AtomicPtr::new(ptr::null_mut());
+
+/// Preferences (Wireshark writes through the pointers when the user changes them).
+pub static PREF_MAX_UNMASK: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
+pub static PREF_MAX_MESSAGE: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
+
+/// Handles found or made at hand-off.
+pub static WS_HANDLE: AtomicPtr<sys::dissector_handle> = AtomicPtr::new(ptr::null_mut());
+pub static HTTP_TCP_HANDLE: AtomicPtr<sys::dissector_handle> = AtomicPtr::new(ptr::null_mut());
+
+/// Field ids of Wireshark's HTTP dissector that the handshake harvest reads.
+pub static HTTP_KEY: AtomicI32 = AtomicI32::new(-1);
+pub static HTTP_ACCEPT: AtomicI32 = AtomicI32::new(-1);
+pub static HTTP_PROTOCOL: AtomicI32 = AtomicI32::new(-1);
+pub static HTTP_EXTENSIONS: AtomicI32 = AtomicI32::new(-1);
+pub static HTTP_UPGRADE: AtomicI32 = AtomicI32::new(-1);
+
+pub fn hf(f: F) -> c_int {
+    HF[f as usize].load(Relaxed)
+}
+pub fn ett(i: usize) -> c_int {
+    ETT[i].load(Relaxed)
+}
+pub fn proto_ws() -> c_int {
+    PROTO_WS.load(Relaxed)
+}
+pub fn ei(a: Anomaly) -> *mut sys::expert_field {
+    let p = EI_PTR.load(Relaxed);
+    if p.is_null() {
+        return ptr::null_mut();
+    }
+    let idx = Anomaly::ALL.iter().position(|x| *x == a).unwrap_or(0);
+    // SAFETY: p points to the leaked, never-freed Experts array; idx < NANOM.
+    unsafe { (*p).0.as_mut_ptr().add(idx) }
+}
+
+/// A string that lives for the rest of the program (Wireshark keeps the pointer).
+fn leak_cstr(s: &str) -> *const c_char {
+    CString::new(s.replace('\0', " ")).unwrap_or_default().into_raw()
+}
+
+fn name_free(name: &str, short: &str, filter: &str) -> bool {
+    let (n, s, f) = (
+        CString::new(name).unwrap(),
+        CString::new(short).unwrap(),
+        CString::new(filter).unwrap(),
+    );
+    // SAFETY: the three strings are valid for the duration of the calls; these lookups only read.
+    unsafe {
+        sys::proto_name_already_registered(n.as_ptr()) == 0
+            && sys::proto_get_id_by_short_name(s.as_ptr()) < 0
+            && sys::proto_get_id_by_filter_name(f.as_ptr()) < 0
+    }
+}
+
+const PROTO_NAMES: [(&str, &str, &str); 3] = [
+    ("WebSocket (ws-keepalive)", "WS", "ws"),
+    ("WebSocket (ws-keepalive plugin)", "WS-KA", "ws_keepalive"),
+    ("WebSocket (ws-keepalive plugin, 2nd)", "WS-KA2", "ws_keepalive2"),
+];
+
+pub fn register_protoinfo() {
+    let Some(&(name, short, filter)) = PROTO_NAMES.iter().find(|(n, s, f)| name_free(n, s, f)) else {
+        warn("ws-keepalive: every protocol name it could use is taken; the plugin stays disabled");
+        return;
+    };
+    if filter != "ws" {
+        warn(&format!(
+            "ws-keepalive: protocol name 'ws' is taken by another dissector; registered as '{filter}'"
+        ));
+    }
+    // SAFETY: leaked strings live forever, as proto_register_protocol requires.
+    let id = unsafe { sys::proto_register_protocol(leak_cstr(name), leak_cstr(short), leak_cstr(filter)) };
+    PROTO_WS.store(id, Relaxed);
+
+    register_fields(id);
+    register_subtrees();
+    register_experts(id);
+    register_prefs(id);
+}
+
+fn field_taken(abbrev: &str) -> bool {
+    let c = CString::new(abbrev).unwrap();
+    // SAFETY: valid string; a read-only lookup.
+    unsafe { sys::proto_registrar_get_id_byname(c.as_ptr()) >= 0 }
+}
+
+fn value_strings_opcode() -> *const std::ffi::c_void {
+    let mut v: Vec<sys::value_string> = OPCODE_NAMES
+        .iter()
+        .map(|(val, name)| sys::value_string { value: *val as u32, strptr: leak_cstr(name) })
+        .collect();
+    v.push(sys::value_string { value: 0, strptr: ptr::null() });
+    Box::leak(v.into_boxed_slice()).as_ptr() as *const _
+}
+
+fn range_strings_close() -> *const std::ffi::c_void {
+    let mut v: Vec<sys::range_string> = CLOSE_CODE_RANGES
+        .iter()
+        .map(|(lo, hi, name)| sys::range_string {
+            value_min: *lo as u64,
+            value_max: *hi as u64,
+            strptr: leak_cstr(name),
+        })
+        .collect();
+    v.push(sys::range_string { value_min: 0, value_max: 0, strptr: ptr::null() });
+    Box::leak(v.into_boxed_slice()).as_ptr() as *const _
+}
+
+fn register_fields(proto: c_int) {
+    let opcode_vals = value_strings_opcode();
+    let close_vals = range_strings_close();
+    let mut infos: Vec<sys::hf_register_info> = Vec::with_capacity(NFIELDS);
+    for (i, d) in FIELDS.iter().enumerate() {
+        if field_taken(d.abbrev) {
+            warn(&format!(
+                "ws-keepalive: field '{}' is already registered by another dissector; filters on it will match both",
+                d.abbrev
+            ));
+        }
+        let ft = match d.ft {
+            Ft::Boolean => sys::ftenum_FT_BOOLEAN,
+            Ft::Uint8 => sys::ftenum_FT_UINT8,
+            Ft::Uint16 => sys::ftenum_FT_UINT16,
+            Ft::Uint32 => sys::ftenum_FT_UINT32,
+            Ft::Uint64 => sys::ftenum_FT_UINT64,
+            Ft::Bytes => sys::ftenum_FT_BYTES,
+            Ft::String => sys::ftenum_FT_STRING,
+            Ft::FrameNum => sys::ftenum_FT_FRAMENUM,
+        };
+        let (display, strings, bitmask): (c_int, *const std::ffi::c_void, u64) = match (d.ft, d.display) {
+            (_, Display::Bit(m)) => (8, ptr::null(), m as u64),
+            (_, Display::Opcode(m)) => (sys::field_display_e_BASE_DEC as c_int, opcode_vals, m as u64),
+            (_, Display::CloseCode) => (
+                (sys::field_display_e_BASE_DEC | sys::BASE_RANGE_STRING) as c_int,
+                close_vals,
+                0,
+            ),
+            (Ft::Boolean, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
+            (Ft::Uint8 | Ft::Uint16 | Ft::Uint32 | Ft::Uint64, Display::Plain) => {
+                (sys::field_display_e_BASE_DEC as c_int, ptr::null(), 0)
+            }
+            (Ft::Bytes, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
+            (Ft::String, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
+            (Ft::FrameNum, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
+        };
+        infos.push(sys::hf_register_info {
+            p_id: HF[i].as_ptr(),
+            hfinfo: sys::header_field_info {
+                name: leak_cstr(d.name),
+                abbrev: leak_cstr(d.abbrev),
+                type_: ft,
+                display,
+                strings,
+                bitmask,
+                blurb: leak_cstr(d.blurb),
+                // HFILL
+                id: -1,
+                parent: 0,
+                ref_type: sys::hf_ref_type_HF_REF_TYPE_NONE,
+                same_name_prev_id: -1,
+                same_name_next: ptr::null_mut(),
+            },
+        });
+    }
+    let infos: &'static mut [sys::hf_register_info] = Box::leak(infos.into_boxed_slice());
+    // SAFETY: the array is leaked (lives forever) and every entry is fully initialised.
+    unsafe { sys::proto_register_field_array(proto, infos.as_mut_ptr(), infos.len() as c_int) };
+}
+
+fn register_subtrees() {
+    let ptrs: Vec<*mut c_int> = ETT.iter().map(|e| e.as_ptr()).collect();
+    let ptrs: &'static mut [*mut c_int] = Box::leak(ptrs.into_boxed_slice());
+    // SAFETY: the pointer array and the atomics it points to live forever.
+    unsafe { sys::proto_register_subtree_array(ptrs.as_ptr(), ptrs.len() as c_int) };
+}
+
+fn register_experts(proto: c_int) {
+    // SAFETY: expert_field is plain data (two ints); all-zero is its "unregistered" state.
+    let experts: &'static mut Experts = Box::leak(Box::new(Experts(unsafe { std::mem::zeroed() })));
+    let mut infos: Vec<sys::ei_register_info> = Vec::with_capacity(NANOM);
+    for (i, a) in Anomaly::ALL.iter().enumerate() {
+        use crate::core::anomaly::{Group, Severity};
+        let group = match a.group() {
+            Group::Malformed => sys::PI_MALFORMED,
+            Group::Protocol => sys::PI_PROTOCOL,
+            Group::Undecoded => sys::PI_UNDECODED,
+            Group::Reassemble => sys::PI_REASSEMBLE,
+            Group::Sequence => sys::PI_SEQUENCE,
+        };
+        let severity = match a.severity() {
+            Severity::Note => sys::PI_NOTE,
+            Severity::Warning => sys::PI_WARN,
+            Severity::Error => sys::PI_ERROR,
+        };
+        // SAFETY: ei_register_info is plain data; zero is EXPFILL's value for the rest.
+        let mut info: sys::ei_register_info = unsafe { std::mem::zeroed() };
+        info.ids = &mut experts.0[i];
+        info.eiinfo.name = leak_cstr(&format!("ws.expert.{}", a.key()));
+        info.eiinfo.group = group as c_int;
+        info.eiinfo.severity = severity as c_int;
+        info.eiinfo.summary = leak_cstr(a.summary());
+        // EXPFILL: the embedded hfinfo's HFILL part.
+        info.eiinfo.hf_info.hfinfo.id = -1;
+        info.eiinfo.hf_info.hfinfo.same_name_prev_id = -1;
+        infos.push(info);
+    }
+    EI_PTR.store(experts as *mut Experts, Relaxed);
+    let infos: &'static mut [sys::ei_register_info] = Box::leak(infos.into_boxed_slice());
+    // SAFETY: leaked arrays live forever; the module pointer comes from Wireshark.
+    unsafe {
+        let module = sys::expert_register_protocol(proto);
+        sys::expert_register_field_array(module, infos.as_mut_ptr(), infos.len() as c_int);
+    }
+}
+
+fn register_prefs(proto: c_int) {
+    // SAFETY: the atomics live forever and have the layout of guint; Wireshark writes them on the
+    // GUI/main thread, we read them with relaxed loads.
+    unsafe {
+        let module = sys::prefs_register_protocol(proto, None);
+        sys::prefs_register_uint_preference(
+            module,
+            c"max_unmask".as_ptr(),
+            c"Unmasked payload shown (bytes)".as_ptr(),
+            c"At most this many bytes of a masked frame's payload are unmasked and shown; an expert note says when the cap cuts".as_ptr(),
+            10,
+            PREF_MAX_UNMASK.as_ptr() as *mut c_uint,
+        );
+        sys::prefs_register_uint_preference(
+            module,
+            c"max_message".as_ptr(),
+            c"Reassembled message kept (bytes)".as_ptr(),
+            c"At most this many bytes of a fragmented message are reassembled; an expert note says when the cap cuts".as_ptr(),
+            10,
+            PREF_MAX_MESSAGE.as_ptr() as *mut c_uint,
+        );
+    }
+}
+
+fn handle_named(name: &CStr) -> sys::dissector_handle_t {
+    // SAFETY: valid string; a read-only lookup that returns NULL when absent.
+    unsafe { sys::find_dissector(name.as_ptr()) }
+}
+
+pub fn register_handoff() {
+    let proto = proto_ws();
+    if proto < 0 {
+        return;
+    }
+    // SAFETY: registration calls with valid, static arguments; done once, on the main thread.
+    unsafe {
+        let handle = if handle_named(c"ws").is_null() {
+            sys::register_dissector(c"ws".as_ptr(), Some(dissect::dissect_ws), proto)
+        } else {
+            warn("ws-keepalive: a dissector named 'ws' exists already; using an anonymous handle");
+            sys::create_dissector_handle(Some(dissect::dissect_ws), proto)
+        };
+        WS_HANDLE.store(handle, Relaxed);
+        HTTP_TCP_HANDLE.store(handle_named(c"http-over-tcp"), Relaxed);
+
+        // After an HTTP Upgrade, HTTP hands the connection to whoever is registered here; plugin
+        // hand-offs run after the built-in ones, so this replaces the built-in WebSocket dissector.
+        sys::dissector_add_string(c"http.upgrade".as_ptr(), c"websocket".as_ptr(), handle);
+        sys::dissector_add_for_decode_as(c"tcp.port".as_ptr(), handle);
+
+        let heur_name = if sys::wsk_heur_name_taken(c"ws_tcp".as_ptr()) == 0 {
+            c"ws_tcp"
+        } else {
+            warn("ws-keepalive: heuristic name 'ws_tcp' is taken; registered as 'ws_keepalive_tcp'");
+            c"ws_keepalive_tcp"
+        };
+        if sys::wsk_heur_name_taken(heur_name.as_ptr()) == 0 {
+            sys::heur_dissector_add(
+                c"tcp".as_ptr(),
+                Some(dissect::heur_ws_tcp),
+                c"WebSocket over TCP (ws-keepalive)".as_ptr(),
+                heur_name.as_ptr(),
+                proto,
+                sys::heuristic_enable_e_HEURISTIC_ENABLE,
+            );
+        }
+
+        // The handshake (key, accept, subprotocol, extensions) is parsed by HTTP; a postdissector
+        // reads those fields, in order, on the first pass.
+        for (slot, name) in [
+            (&HTTP_KEY, c"http.sec_websocket_key"),
+            (&HTTP_ACCEPT, c"http.sec_websocket_accept"),
+            (&HTTP_PROTOCOL, c"http.sec_websocket_protocol"),
+            (&HTTP_EXTENSIONS, c"http.sec_websocket_extensions"),
+            (&HTTP_UPGRADE, c"http.upgrade"),
+        ] {
+            slot.store(sys::proto_registrar_get_id_byname(name.as_ptr()), Relaxed);
+        }
+        let post = sys::create_dissector_handle(Some(dissect::postdissect_handshake), proto);
+        sys::register_postdissector(post);
+        let ids = [
+            HTTP_KEY.load(Relaxed),
+            HTTP_ACCEPT.load(Relaxed),
+            HTTP_PROTOCOL.load(Relaxed),
+            HTTP_EXTENSIONS.load(Relaxed),
+        ];
+        if sys::wsk_set_wanted_hfids(post, ids.as_ptr(), ids.len() as c_int) < 4 {
+            warn("ws-keepalive: HTTP's Sec-WebSocket-* fields not found; handshake details will be missing");
+        }
+
+        sys::register_init_routine(Some(super::state::init_routine));
+        sys::register_cleanup_routine(Some(super::state::cleanup_routine));
+    }
+}

@@ -1,0 +1,88 @@
+/* Small C helpers for the Rust glue: things bindgen cannot bind (macros, static inline functions)
+ * and exception guards, so that a Wireshark exception (a longjmp) never crosses a Rust frame. */
+#include <string.h>
+#include <wireshark.h>
+#include <ws_version.h>
+#include <epan/packet.h>
+#include <epan/proto.h>
+#include <epan/exceptions.h>
+#include <epan/show_exception.h>
+#include <epan/ftypes/ftypes.h>
+
+void wsk_log_warning(const char *msg)
+{
+    ws_log("ws-keepalive", LOG_LEVEL_WARNING, "%s", msg);
+}
+
+void wsk_item_set_generated(proto_item *item)
+{
+    if (item)
+        proto_item_set_generated(item);
+}
+
+void wsk_item_set_hidden(proto_item *item)
+{
+    if (item)
+        proto_item_set_hidden(item);
+}
+
+/* Call another dissector; any non-fatal exception it throws is shown in the tree and stops here. */
+int wsk_call_dissector_guarded(dissector_handle_t handle, tvbuff_t *tvb, packet_info *pinfo,
+                               proto_tree *tree, void *data)
+{
+    volatile int ret = 0;
+    TRY {
+        ret = call_dissector_only(handle, tvb, pinfo, tree, data);
+    }
+    CATCH_NONFATAL_ERRORS {
+        show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
+        ret = (int)tvb_captured_length(tvb);
+    }
+    ENDTRY;
+    return ret;
+}
+
+int wsk_set_wanted_hfids(dissector_handle_t handle, const int *ids, int n)
+{
+    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        if (ids[i] > 0) {
+            g_array_append_val(wanted, ids[i]);
+            kept++;
+        }
+    }
+    set_postdissector_wanted_hfids(handle, wanted);
+    return kept;
+}
+
+/* Copy the value of the first FT_STRING field `hfid` found in the packet's tree into `out`
+ * (NUL-terminated, truncated to out_len-1). Returns the full value length, or 0 if absent. */
+size_t wsk_tree_string_field(proto_tree *tree, int hfid, char *out, size_t out_len)
+{
+    if (!tree || hfid <= 0 || !out || out_len == 0)
+        return 0;
+    GPtrArray *items = proto_get_finfo_ptr_array(tree, hfid);
+    if (!items || items->len == 0)
+        return 0;
+    field_info *fi = (field_info *)g_ptr_array_index(items, 0);
+    if (!fi)
+        return 0;
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+    const char *s = fvalue_get_string(fi->value);
+#else
+    const char *s = fvalue_get_string(&fi->value);
+#endif
+    if (!s)
+        return 0;
+    size_t n = strlen(s);
+    size_t c = n < out_len - 1 ? n : out_len - 1;
+    memcpy(out, s, c);
+    out[c] = '\0';
+    return n == 0 ? 0 : n;
+}
+
+int wsk_heur_name_taken(const char *internal_name)
+{
+    return find_heur_dissector_by_unique_short_name(internal_name) != NULL;
+}

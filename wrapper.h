@@ -1,0 +1,23 @@
+/* The slice of Wireshark's epan API that the plugin binds (see build.rs for the allowlist). */
+#include <ws_version.h>
+#include <epan/packet.h>
+#include <epan/proto.h>
+#include <epan/expert.h>
+#include <epan/prefs.h>
+#include <epan/conversation.h>
+#include <epan/proto_data.h>
+#include <epan/column-utils.h>
+#include <epan/tvbuff.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <epan/ftypes/ftypes.h>
+
+/* Functions of our C shim (src/epan/shim.c): macros and static inlines that bindgen cannot bind,
+ * and wrappers that catch Wireshark exceptions so no longjmp crosses Rust frames. */
+void wsk_log_warning(const char *msg);
+void wsk_item_set_generated(proto_item *item);
+void wsk_item_set_hidden(proto_item *item);
+int wsk_call_dissector_guarded(dissector_handle_t handle, tvbuff_t *tvb, packet_info *pinfo,
+                               proto_tree *tree, void *data);
+int wsk_set_wanted_hfids(dissector_handle_t handle, const int *ids, int n);
+size_t wsk_tree_string_field(proto_tree *tree, int hfid, char *out, size_t out_len);
+int wsk_heur_name_taken(const char *internal_name);
