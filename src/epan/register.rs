@@ -173,7 +173,7 @@ fn register_fields(proto: c_int) {
             (Ft::Uint8 | Ft::Uint16 | Ft::Uint32 | Ft::Uint64, Display::Plain) => {
                 (sys::field_display_e_BASE_DEC as c_int, ptr::null(), 0)
             }
-            (Ft::Bytes, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
+            (Ft::Bytes, Display::Plain) => ((sys::field_display_e_BASE_NONE | sys::BASE_ALLOW_ZERO) as c_int, ptr::null(), 0),
             (Ft::String, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
             (Ft::FrameNum, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
         };
