@@ -1,0 +1,150 @@
+//! Test support: run the real tshark with the built plugin in a hermetic environment, and write
+//! small hand-made captures.
+#![allow(dead_code)]
+pub mod pcap;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub struct Tshark {
+    pub home: PathBuf,
+    pub dir: PathBuf,
+    as_nobody: bool,
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
+}
+
+fn ws_version() -> String {
+    let out = Command::new("pkg-config").args(["--modversion", "wireshark"]).output().expect("pkg-config");
+    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    v.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plugin_path() -> PathBuf {
+    if let Ok(p) = std::env::var("WSK_PLUGIN") {
+        return PathBuf::from(p);
+    }
+    let t = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    for prof in ["release", "debug"] {
+        let p = t.join(prof).join("libws_keepalive.so");
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("no built plugin: run scripts/test.sh (or set WSK_PLUGIN)");
+}
+
+/// The shared tshark environment, or None when tshark is absent and not required.
+pub fn tshark() -> Option<&'static Tshark> {
+    static T: OnceLock<Option<Tshark>> = OnceLock::new();
+    T.get_or_init(|| {
+        let have = Command::new("tshark").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+        if !have {
+            if std::env::var_os("WSK_REQUIRE_TSHARK").is_some() || std::env::var_os("CI").is_some() {
+                panic!("tshark is required but not installed");
+            }
+            eprintln!("SKIPPED: tshark not installed (scripts/test.sh installs it)");
+            return None;
+        }
+        let base = std::env::temp_dir().join(format!("wsk-test-{}", std::process::id()));
+        let home = base.join("home");
+        let dir = base.join("captures");
+        let epan = home.join(format!(".local/lib/wireshark/plugins/{}/epan", ws_version()));
+        std::fs::create_dir_all(&epan).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(plugin_path(), epan.join("ws_keepalive.so")).unwrap();
+        let as_nobody = is_root();
+        chmod_tree(&base);
+        if as_nobody {
+            let st = Command::new("chown").args(["-R", "nobody:nogroup"]).arg(&home).status().unwrap();
+            assert!(st.success());
+        }
+        Some(Tshark { home, dir, as_nobody })
+    })
+    .as_ref()
+}
+
+fn chmod_tree(p: &Path) {
+    let st = Command::new("chmod").args(["-R", "a+rwX"]).arg(p).status().unwrap();
+    assert!(st.success());
+}
+
+impl Tshark {
+    /// Run tshark (as "nobody" when we are root: root ignores personal plugins); returns stdout.
+    pub fn run(&self, args: &[&str]) -> String {
+        let mut cmd = if self.as_nobody {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "tshark"]);
+            c
+        } else {
+            Command::new("tshark")
+        };
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("TZ", "UTC")
+            .env("LANG", "C.UTF-8")
+            .args(args);
+        let out = cmd.output().expect("run tshark");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "tshark {args:?} failed: {stderr}");
+        assert!(!stderr.contains("ws-keepalive: panic"), "plugin panicked: {stderr}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A committed capture from tests/captures, copied where tshark's user can read it.
+    pub fn capture(&self, name: &str) -> String {
+        let src = root().join("tests/captures").join(name);
+        let dst = self.dir.join(name);
+        if !dst.exists() {
+            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+            chmod_tree(&dst);
+        }
+        dst.to_string_lossy().into_owned()
+    }
+
+    /// Write a hand-made capture where tshark's user can read it.
+    pub fn write_capture(&self, name: &str, bytes: &[u8]) -> String {
+        let dst = self.dir.join(name);
+        std::fs::write(&dst, bytes).unwrap();
+        chmod_tree(&dst);
+        dst.to_string_lossy().into_owned()
+    }
+
+    /// `tshark -r CAP [extra] -Y FILTER -T fields -e ...`, one Vec per output line.
+    pub fn fields(&self, cap: &str, filter: &str, fields: &[&str], extra: &[&str]) -> Vec<Vec<String>> {
+        let mut args: Vec<&str> = vec!["-r", cap];
+        args.extend_from_slice(extra);
+        if !filter.is_empty() {
+            args.extend_from_slice(&["-Y", filter]);
+        }
+        args.extend_from_slice(&["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]);
+        for f in fields {
+            args.extend_from_slice(&["-e", f]);
+        }
+        self.run(&args)
+            .lines()
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect()
+    }
+}
+
+/// Split "a|b|c" aggregated occurrences.
+pub fn occ(s: &str) -> Vec<String> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        s.split('|').map(str::to_string).collect()
+    }
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
