@@ -20,11 +20,7 @@ fn version_of(include: &Path) -> Option<(u32, u32, u32)> {
     let get = |name: &str| -> Option<u32> {
         text.lines()
             .filter_map(|l| l.strip_prefix("#define "))
-            .find_map(|l| {
-                l.strip_prefix("WIRESHARK_")
-                    .unwrap_or(l)
-                    .strip_prefix(name)
-            })
+            .find_map(|l| l.strip_prefix("WIRESHARK_").unwrap_or(l).strip_prefix(name))
             .and_then(|rest| rest.trim().parse().ok())
     };
     Some((
@@ -128,5 +124,7 @@ fn main() {
 }
 
 fn no_epan(why: &str) {
-    println!("cargo:warning=Wireshark headers not usable ({why}): building the pure-Rust core only");
+    println!(
+        "cargo:warning=Wireshark headers not usable ({why}): building the pure-Rust core only"
+    );
 }

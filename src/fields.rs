@@ -1,6 +1,6 @@
 //! The plugin's field table, declared once as data. The glue registers exactly these fields with
-//! Wireshark, and the README's field reference is generated from this table (`scripts/fields-doc`
-//! through `cargo test`), so the two cannot drift.
+//! Wireshark, and the README's field reference is generated from this table (`scripts/fields-doc.sh`;
+//! a test fails when it is stale), so the two cannot drift.
 #![forbid(unsafe_code)]
 
 /// Field types, mirroring Wireshark's `FT_*` (the glue maps them).
@@ -87,46 +87,261 @@ pub enum F {
     HandshakeResponseIn,
 }
 
-const fn f(id: F, abbrev: &'static str, name: &'static str, ft: Ft, display: Display, blurb: &'static str) -> FieldDef {
-    FieldDef { id, abbrev, name, ft, display, blurb }
+const fn f(
+    id: F,
+    abbrev: &'static str,
+    name: &'static str,
+    ft: Ft,
+    display: Display,
+    blurb: &'static str,
+) -> FieldDef {
+    FieldDef {
+        id,
+        abbrev,
+        name,
+        ft,
+        display,
+        blurb,
+    }
 }
 
 pub static FIELDS: [FieldDef; 28] = [
-    f(F::Fin, "ws.fin", "Fin", Ft::Boolean, Display::Bit(0x80), "Final frame of a message"),
-    f(F::Rsv1, "ws.rsv1", "Reserved 1", Ft::Boolean, Display::Bit(0x40), "RSV1 header bit (permessage-deflate: compressed message)"),
-    f(F::Rsv2, "ws.rsv2", "Reserved 2", Ft::Boolean, Display::Bit(0x20), "RSV2 header bit"),
-    f(F::Rsv3, "ws.rsv3", "Reserved 3", Ft::Boolean, Display::Bit(0x10), "RSV3 header bit"),
-    f(F::Opcode, "ws.opcode", "Opcode", Ft::Uint8, Display::Opcode(0x0f), "Frame opcode"),
-    f(F::Mask, "ws.mask", "Mask", Ft::Boolean, Display::Bit(0x80), "Payload is masked"),
-    f(F::Len, "ws.len", "Payload length", Ft::Uint64, Display::Plain, "Payload length from the 7-bit, 16-bit or 64-bit length form"),
-    f(F::MaskingKey, "ws.masking_key", "Masking key", Ft::Bytes, Display::Plain, "The 4-byte masking key"),
-    f(F::Payload, "ws.payload", "Payload", Ft::Bytes, Display::Plain, "The frame's payload after unmasking"),
-    f(F::MaskedPayload, "ws.masked_payload", "Masked payload", Ft::Bytes, Display::Plain, "The payload as on the wire (masked frames only)"),
-    f(F::PayloadText, "ws.payload.text", "Payload text", Ft::String, Display::Plain, "The frame's payload as text (Text frames and their continuations)"),
-    f(F::Dir, "ws.dir", "Direction", Ft::String, Display::Plain, "Who sent the frame: client or server"),
-    f(F::MsgIndex, "ws.msg.index", "Message number", Ft::Uint32, Display::Plain, "1-based message number per direction; all frames of a message share it"),
-    f(F::MsgType, "ws.msg.type", "Message type", Ft::Uint8, Display::Opcode(0), "Opcode of the message's first frame"),
-    f(F::MsgFragment, "ws.msg.fragment", "Fragment number", Ft::Uint32, Display::Plain, "1-based position of this frame within its message"),
-    f(F::MsgLen, "ws.msg.len", "Message length", Ft::Uint64, Display::Plain, "Total application length of the message (on the frame that completes it)"),
-    f(F::MsgFrames, "ws.msg.frames", "Message frames", Ft::Uint32, Display::Plain, "Number of frames of the message (on the frame that completes it)"),
-    f(F::MsgText, "ws.msg.text", "Message text", Ft::String, Display::Plain, "The whole text message (on the frame that completes it)"),
-    f(F::MsgData, "ws.msg.data", "Message data", Ft::Bytes, Display::Plain, "The whole message bytes (on the frame that completes it)"),
-    f(F::CloseCode, "ws.close.code", "Close code", Ft::Uint16, Display::CloseCode, "Status code of a Close frame (RFC 6455 section 7.4)"),
-    f(F::CloseReason, "ws.close.reason", "Close reason", Ft::String, Display::Plain, "Reason text of a Close frame"),
-    f(F::HandshakeKey, "ws.handshake.key", "Sec-WebSocket-Key", Ft::String, Display::Plain, "Key of the Upgrade request"),
-    f(F::HandshakeAccept, "ws.handshake.accept", "Sec-WebSocket-Accept", Ft::String, Display::Plain, "Accept value of the 101 response"),
-    f(F::HandshakeProtocol, "ws.handshake.protocol", "Sec-WebSocket-Protocol", Ft::String, Display::Plain, "Subprotocol offered (request) or chosen (response)"),
-    f(F::HandshakeExtensions, "ws.handshake.extensions", "Sec-WebSocket-Extensions", Ft::String, Display::Plain, "Extensions offered (request) or negotiated (response)"),
-    f(F::HandshakeAcceptValid, "ws.handshake.accept_valid", "Accept valid", Ft::Boolean, Display::Plain, "Sec-WebSocket-Accept = base64(SHA-1(key + GUID)) (RFC 6455 section 4.2.2)"),
-    f(F::HandshakeRequestIn, "ws.handshake.request_in", "Upgrade request in", Ft::FrameNum, Display::Plain, "Frame of the connection's Upgrade request"),
-    f(F::HandshakeResponseIn, "ws.handshake.response_in", "Upgrade response in", Ft::FrameNum, Display::Plain, "Frame of the connection's 101 response"),
+    f(
+        F::Fin,
+        "ws.fin",
+        "Fin",
+        Ft::Boolean,
+        Display::Bit(0x80),
+        "Final frame of a message",
+    ),
+    f(
+        F::Rsv1,
+        "ws.rsv1",
+        "Reserved 1",
+        Ft::Boolean,
+        Display::Bit(0x40),
+        "RSV1 header bit (permessage-deflate: compressed message)",
+    ),
+    f(
+        F::Rsv2,
+        "ws.rsv2",
+        "Reserved 2",
+        Ft::Boolean,
+        Display::Bit(0x20),
+        "RSV2 header bit",
+    ),
+    f(
+        F::Rsv3,
+        "ws.rsv3",
+        "Reserved 3",
+        Ft::Boolean,
+        Display::Bit(0x10),
+        "RSV3 header bit",
+    ),
+    f(
+        F::Opcode,
+        "ws.opcode",
+        "Opcode",
+        Ft::Uint8,
+        Display::Opcode(0x0f),
+        "Frame opcode",
+    ),
+    f(
+        F::Mask,
+        "ws.mask",
+        "Mask",
+        Ft::Boolean,
+        Display::Bit(0x80),
+        "Payload is masked",
+    ),
+    f(
+        F::Len,
+        "ws.len",
+        "Payload length",
+        Ft::Uint64,
+        Display::Plain,
+        "Payload length from the 7-bit, 16-bit or 64-bit length form",
+    ),
+    f(
+        F::MaskingKey,
+        "ws.masking_key",
+        "Masking key",
+        Ft::Bytes,
+        Display::Plain,
+        "The 4-byte masking key",
+    ),
+    f(
+        F::Payload,
+        "ws.payload",
+        "Payload",
+        Ft::Bytes,
+        Display::Plain,
+        "The frame's payload after unmasking",
+    ),
+    f(
+        F::MaskedPayload,
+        "ws.masked_payload",
+        "Masked payload",
+        Ft::Bytes,
+        Display::Plain,
+        "The payload as on the wire (masked frames only)",
+    ),
+    f(
+        F::PayloadText,
+        "ws.payload.text",
+        "Payload text",
+        Ft::String,
+        Display::Plain,
+        "The frame's payload as text (Text frames and their continuations)",
+    ),
+    f(
+        F::Dir,
+        "ws.dir",
+        "Direction",
+        Ft::String,
+        Display::Plain,
+        "Who sent the frame: client or server",
+    ),
+    f(
+        F::MsgIndex,
+        "ws.msg.index",
+        "Message number",
+        Ft::Uint32,
+        Display::Plain,
+        "1-based message number per direction; all frames of a message share it",
+    ),
+    f(
+        F::MsgType,
+        "ws.msg.type",
+        "Message type",
+        Ft::Uint8,
+        Display::Opcode(0),
+        "Opcode of the message's first frame",
+    ),
+    f(
+        F::MsgFragment,
+        "ws.msg.fragment",
+        "Fragment number",
+        Ft::Uint32,
+        Display::Plain,
+        "1-based position of this frame within its message",
+    ),
+    f(
+        F::MsgLen,
+        "ws.msg.len",
+        "Message length",
+        Ft::Uint64,
+        Display::Plain,
+        "Total application length of the message (on the frame that completes it)",
+    ),
+    f(
+        F::MsgFrames,
+        "ws.msg.frames",
+        "Message frames",
+        Ft::Uint32,
+        Display::Plain,
+        "Number of frames of the message (on the frame that completes it)",
+    ),
+    f(
+        F::MsgText,
+        "ws.msg.text",
+        "Message text",
+        Ft::String,
+        Display::Plain,
+        "The whole text message (on the frame that completes it)",
+    ),
+    f(
+        F::MsgData,
+        "ws.msg.data",
+        "Message data",
+        Ft::Bytes,
+        Display::Plain,
+        "The whole message bytes (on the frame that completes it)",
+    ),
+    f(
+        F::CloseCode,
+        "ws.close.code",
+        "Close code",
+        Ft::Uint16,
+        Display::CloseCode,
+        "Status code of a Close frame (RFC 6455 section 7.4)",
+    ),
+    f(
+        F::CloseReason,
+        "ws.close.reason",
+        "Close reason",
+        Ft::String,
+        Display::Plain,
+        "Reason text of a Close frame",
+    ),
+    f(
+        F::HandshakeKey,
+        "ws.handshake.key",
+        "Sec-WebSocket-Key",
+        Ft::String,
+        Display::Plain,
+        "Key of the Upgrade request",
+    ),
+    f(
+        F::HandshakeAccept,
+        "ws.handshake.accept",
+        "Sec-WebSocket-Accept",
+        Ft::String,
+        Display::Plain,
+        "Accept value of the 101 response",
+    ),
+    f(
+        F::HandshakeProtocol,
+        "ws.handshake.protocol",
+        "Sec-WebSocket-Protocol",
+        Ft::String,
+        Display::Plain,
+        "Subprotocol offered (request) or chosen (response)",
+    ),
+    f(
+        F::HandshakeExtensions,
+        "ws.handshake.extensions",
+        "Sec-WebSocket-Extensions",
+        Ft::String,
+        Display::Plain,
+        "Extensions offered (request) or negotiated (response)",
+    ),
+    f(
+        F::HandshakeAcceptValid,
+        "ws.handshake.accept_valid",
+        "Accept valid",
+        Ft::Boolean,
+        Display::Plain,
+        "Sec-WebSocket-Accept = base64(SHA-1(key + GUID)) (RFC 6455 section 4.2.2)",
+    ),
+    f(
+        F::HandshakeRequestIn,
+        "ws.handshake.request_in",
+        "Upgrade request in",
+        Ft::FrameNum,
+        Display::Plain,
+        "Frame of the connection's Upgrade request",
+    ),
+    f(
+        F::HandshakeResponseIn,
+        "ws.handshake.response_in",
+        "Upgrade response in",
+        Ft::FrameNum,
+        Display::Plain,
+        "Frame of the connection's 101 response",
+    ),
 ];
 
 /// The README's field reference, as a Markdown table.
 pub fn markdown_reference() -> String {
     let mut s = String::from("| field | type | description |\n|---|---|---|\n");
     for d in FIELDS.iter() {
-        s.push_str(&format!("| `{}` | {} | {} |\n", d.abbrev, d.ft.wireshark_name(), d.blurb));
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            d.abbrev,
+            d.ft.wireshark_name(),
+            d.blurb
+        ));
     }
     s
 }
@@ -152,12 +367,18 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "prints the reference for scripts/fields-doc.sh"]
+    fn print_reference() {
+        println!("{}", markdown_reference());
+    }
+
+    #[test]
     fn readme_reference_is_generated_from_the_table() {
         let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
             .expect("README.md");
         assert!(
             readme.contains(&markdown_reference()),
-            "README field reference is stale: run `cargo run --example fields-doc` and paste its output"
+            "README field reference is stale: run scripts/fields-doc.sh"
         );
     }
 }

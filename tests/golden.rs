@@ -22,16 +22,29 @@ fn plugin_is_loaded_with_its_names() {
     assert!(
         plugins.lines().any(|l| {
             let c: Vec<&str> = l.split('\t').map(str::trim).collect();
-            c.len() >= 3 && c[0] == "ws_keepalive.so" && c[1] == env!("CARGO_PKG_VERSION") && c[2] == "dissector"
+            c.len() >= 3
+                && c[0] == "ws_keepalive.so"
+                && c[1] == env!("CARGO_PKG_VERSION")
+                && c[2] == "dissector"
         }),
         "plugin not listed: {plugins}"
     );
     let protos = t.run(&["-G", "protocols"]);
-    assert!(protos.lines().any(|l| l == "WebSocket (ws-keepalive)\tWS\tws"), "protocol not listed");
+    assert!(
+        protos
+            .lines()
+            .any(|l| l == "WebSocket (ws-keepalive)\tWS\tws"),
+        "protocol not listed"
+    );
     // The built-in dissector is still there, under its own names.
-    assert!(protos.lines().any(|l| l == "WebSocket\tWebSocket\twebsocket"));
+    assert!(protos
+        .lines()
+        .any(|l| l == "WebSocket\tWebSocket\twebsocket"));
     let heur = t.run(&["-G", "heuristic-decodes"]);
-    assert!(heur.lines().any(|l| l == "tcp\tws\tT"), "ws_tcp heuristic not listed: {heur}");
+    assert!(
+        heur.lines().any(|l| l == "tcp\tws\tT"),
+        "ws_tcp heuristic not listed: {heur}"
+    );
 }
 
 #[test]
@@ -50,18 +63,52 @@ fn every_field_of_the_table_is_registered_with_its_type() {
     }
 }
 
-const MSG_FIELDS: [&str; 7] = ["frame.number", "ws.dir", "ws.msg.index", "ws.msg.type", "ws.msg.len", "ws.msg.frames", "ws.msg.text"];
+const MSG_FIELDS: [&str; 7] = [
+    "frame.number",
+    "ws.dir",
+    "ws.msg.index",
+    "ws.msg.type",
+    "ws.msg.len",
+    "ws.msg.frames",
+    "ws.msg.text",
+];
 
 #[test]
 fn py_basic_messages_exact() {
     let t = ts!();
     let cap = t.capture("py_basic.pcapng");
-    let rows = t.fields(&cap, "ws.msg.len", &["ws.dir", "ws.msg.index", "ws.msg.type", "ws.msg.len", "ws.msg.frames"], &[]);
+    let rows = t.fields(
+        &cap,
+        "ws.msg.len",
+        &[
+            "ws.dir",
+            "ws.msg.index",
+            "ws.msg.type",
+            "ws.msg.len",
+            "ws.msg.frames",
+        ],
+        &[],
+    );
     let got: Vec<String> = rows.iter().map(|r| r.join(" ")).collect();
     let mut want = Vec::new();
-    let lens = [("1", "5"), ("2", "0"), ("2", "125"), ("2", "126"), ("2", "65535"), ("2", "65536"), ("2", "200000"), ("1", "125"), ("1", "24"), ("9", "3"), ("8", "6")];
+    let lens = [
+        ("1", "5"),
+        ("2", "0"),
+        ("2", "125"),
+        ("2", "126"),
+        ("2", "65535"),
+        ("2", "65536"),
+        ("2", "200000"),
+        ("1", "125"),
+        ("1", "24"),
+        ("9", "3"),
+        ("8", "6"),
+    ];
     for (i, (ty, len)) in lens.iter().enumerate() {
-        let ty_server = match *ty { "9" => "10", x => x }; // the server answers the ping with a pong
+        let ty_server = match *ty {
+            "9" => "10",
+            x => x,
+        }; // the server answers the ping with a pong
         want.push(format!("client {} {} {} 1", i + 1, ty, len));
         want.push(format!("server {} {} {} 1", i + 1, ty_server, len));
     }
@@ -70,7 +117,14 @@ fn py_basic_messages_exact() {
     // Text messages in full, and the close code/reason.
     let texts = t.fields(&cap, "ws.msg.text", &["ws.dir", "ws.msg.text"], &[]);
     let texts: Vec<String> = texts.iter().map(|r| r.join(" ")).collect();
-    let abc: String = (0..125).map(|i| "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36..].chars().next().unwrap()).collect();
+    let abc: String = (0..125)
+        .map(|i| {
+            "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36..]
+                .chars()
+                .next()
+                .unwrap()
+        })
+        .collect();
     assert_eq!(
         texts,
         vec![
@@ -82,8 +136,19 @@ fn py_basic_messages_exact() {
             "server héllo wörld ✓ 日本".into(),
         ]
     );
-    let close = t.fields(&cap, "ws.opcode == 8", &["ws.dir", "ws.close.code", "ws.close.reason"], &[]);
-    assert_eq!(close, vec![vec!["client", "1000", "done"], vec!["server", "1000", "done"]]);
+    let close = t.fields(
+        &cap,
+        "ws.opcode == 8",
+        &["ws.dir", "ws.close.code", "ws.close.reason"],
+        &[],
+    );
+    assert_eq!(
+        close,
+        vec![
+            vec!["client", "1000", "done"],
+            vec!["server", "1000", "done"]
+        ]
+    );
 }
 
 #[test]
@@ -91,7 +156,12 @@ fn py_basic_length_forms_and_unmasking() {
     let t = ts!();
     let cap = t.capture("py_basic.pcapng");
     // Every length form, on client (masked) and server (unmasked) frames.
-    let rows = t.fields(&cap, "ws.opcode == 2", &["ws.dir", "ws.mask", "ws.len"], &[]);
+    let rows = t.fields(
+        &cap,
+        "ws.opcode == 2",
+        &["ws.dir", "ws.mask", "ws.len"],
+        &[],
+    );
     let lens: Vec<String> = rows.iter().map(|r| r.join(" ")).collect();
     let mut want = Vec::new();
     for l in ["0", "125", "126", "65535", "65536", "200000"] {
@@ -100,18 +170,35 @@ fn py_basic_length_forms_and_unmasking() {
     }
     assert_eq!(lens, want);
     // The tree names the form that carried the length.
-    let v = t.run(&["-r", &cap, "-V", "-Y", "ws.len == 126 or ws.len == 65536 or ws.len == 125"]);
+    let v = t.run(&[
+        "-r",
+        &cap,
+        "-V",
+        "-Y",
+        "ws.len == 126 or ws.len == 65536 or ws.len == 125",
+    ]);
     assert!(v.contains("Payload length: 125 (7-bit length)"), "{v}");
     assert!(v.contains("Payload length: 126 (16-bit extended length)"));
     assert!(v.contains("Payload length: 65536 (64-bit extended length)"));
     // The 200000-byte binary unmasks to the bytes the client sent (i % 251), in full.
-    let rows = t.fields(&cap, "ws.len == 200000 and ws.dir == \"client\"", &["ws.payload", "ws.msg.data"], &[]);
+    let rows = t.fields(
+        &cap,
+        "ws.len == 200000 and ws.dir == \"client\"",
+        &["ws.payload", "ws.msg.data"],
+        &[],
+    );
     let want: Vec<u8> = (0..200000u32).map(|i| (i % 251) as u8).collect();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][0], common::hex(&want));
     assert_eq!(rows[0][1], common::hex(&want));
     // `tshark -x` shows the "Unmasked payload" data source of the masked "hello".
-    let x = t.run(&["-r", &cap, "-x", "-Y", "ws.payload.text == \"hello\" and ws.mask == 1"]);
+    let x = t.run(&[
+        "-r",
+        &cap,
+        "-x",
+        "-Y",
+        "ws.payload.text == \"hello\" and ws.mask == 1",
+    ]);
     assert!(x.contains("Unmasked payload (5 bytes):"), "{x}");
     assert!(x.contains("68 65 6c 6c 6f"));
 }
@@ -120,15 +207,36 @@ fn py_basic_length_forms_and_unmasking() {
 fn py_basic_handshake_fields() {
     let t = ts!();
     let cap = t.capture("py_basic.pcapng");
-    let rows = t.fields(&cap, "ws.handshake.key or ws.handshake.accept", &["frame.number", "http.sec_websocket_key", "ws.handshake.key", "http.sec_websocket_accept", "ws.handshake.accept", "ws.handshake.accept_valid"], &[]);
+    let rows = t.fields(
+        &cap,
+        "ws.handshake.key or ws.handshake.accept",
+        &[
+            "frame.number",
+            "http.sec_websocket_key",
+            "ws.handshake.key",
+            "http.sec_websocket_accept",
+            "ws.handshake.accept",
+            "ws.handshake.accept_valid",
+        ],
+        &[],
+    );
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0][1], rows[0][2]);
     assert!(!rows[0][2].is_empty());
     assert_eq!(rows[1][3], rows[1][4]);
     assert_eq!(rows[1][5], "1");
     // Every WebSocket frame points back to the handshake.
-    let refs = t.fields(&cap, "ws.opcode", &["ws.handshake.request_in", "ws.handshake.response_in"], &[]);
-    assert!(refs.iter().all(|r| r[0] == rows[0][0] && r[1] == rows[1][0]), "{refs:?}");
+    let refs = t.fields(
+        &cap,
+        "ws.opcode",
+        &["ws.handshake.request_in", "ws.handshake.response_in"],
+        &[],
+    );
+    assert!(
+        refs.iter()
+            .all(|r| r[0] == rows[0][0] && r[1] == rows[1][0]),
+        "{refs:?}"
+    );
 }
 
 /// The same fields in one pass, in two passes, and through the `ws_tcp` heuristic or Decode As
@@ -141,7 +249,17 @@ fn results_identical_across_passes_and_detection_paths() {
             continue;
         }
         let cap = t.capture(name);
-        let f = &["frame.number", "ws.dir", "ws.msg.index", "ws.msg.type", "ws.msg.fragment", "ws.msg.len", "ws.msg.frames", "ws.payload", "_ws.col.Info"];
+        let f = &[
+            "frame.number",
+            "ws.dir",
+            "ws.msg.index",
+            "ws.msg.type",
+            "ws.msg.fragment",
+            "ws.msg.len",
+            "ws.msg.frames",
+            "ws.payload",
+            "_ws.col.Info",
+        ];
         let one = t.fields(&cap, "ws.opcode", f, &[]);
         assert!(!one.is_empty(), "{name}: no WebSocket frames");
         let two = t.fields(&cap, "ws.opcode", f, &["-2"]);
@@ -149,10 +267,32 @@ fn results_identical_across_passes_and_detection_paths() {
         if name == "py_basic.pcapng" {
             let heur = t.fields(&cap, "ws.opcode", f, &["--disable-heuristic", "http_tcp"]);
             assert_eq!(one, heur, "{name}: ws_tcp path differs");
-            let forced = t.fields(&cap, "ws.opcode", f, &["--disable-heuristic", "http_tcp", "--disable-heuristic", "ws_tcp", "-d", "tcp.port==8765,ws"]);
+            let forced = t.fields(
+                &cap,
+                "ws.opcode",
+                f,
+                &[
+                    "--disable-heuristic",
+                    "http_tcp",
+                    "--disable-heuristic",
+                    "ws_tcp",
+                    "-d",
+                    "tcp.port==8765,ws",
+                ],
+            );
             assert_eq!(one, forced, "{name}: Decode As differs");
             // With our heuristic off and HTTP's off, nothing is WebSocket.
-            let none = t.fields(&cap, "ws", &["frame.number"], &["--disable-heuristic", "http_tcp", "--disable-heuristic", "ws_tcp"]);
+            let none = t.fields(
+                &cap,
+                "ws",
+                &["frame.number"],
+                &[
+                    "--disable-heuristic",
+                    "http_tcp",
+                    "--disable-heuristic",
+                    "ws_tcp",
+                ],
+            );
             assert!(none.is_empty());
         }
     }
@@ -176,33 +316,87 @@ fn violations_each_raise_their_expert() {
     let mut a = Conn::open(&mut p, 40001, 8765);
     a.ws_handshake(&mut p, None);
     let ok = a.client(&mut p, &ws_frame(true, 0, 1, k, b"fine", 0, None));
-    want.push(("unmasked_client_frame", vec![a.client(&mut p, &ws_frame(true, 0, 1, None, b"a", 0, None))]));
-    want.push(("masked_server_frame", vec![a.server(&mut p, &ws_frame(true, 0, 1, k, b"b", 0, None))]));
-    want.push(("rsv_without_extension", vec![a.client(&mut p, &ws_frame(true, 2, 1, k, b"c", 0, None))]));
-    want.push(("reserved_opcode", vec![a.client(&mut p, &ws_frame(true, 0, 3, k, b"d", 0, None))]));
-    want.push(("control_frame_too_big", vec![a.client(&mut p, &ws_frame(true, 0, 9, k, &[b'p'; 126], 0, None))]));
-    want.push(("control_frame_fragmented", vec![a.client(&mut p, &ws_frame(false, 0, 9, k, b"q", 0, None))]));
-    want.push(("continuation_without_start", vec![a.client(&mut p, &ws_frame(true, 0, 0, k, b"e", 0, None))]));
+    want.push((
+        "unmasked_client_frame",
+        vec![a.client(&mut p, &ws_frame(true, 0, 1, None, b"a", 0, None))],
+    ));
+    want.push((
+        "masked_server_frame",
+        vec![a.server(&mut p, &ws_frame(true, 0, 1, k, b"b", 0, None))],
+    ));
+    want.push((
+        "rsv_without_extension",
+        vec![a.client(&mut p, &ws_frame(true, 2, 1, k, b"c", 0, None))],
+    ));
+    want.push((
+        "reserved_opcode",
+        vec![a.client(&mut p, &ws_frame(true, 0, 3, k, b"d", 0, None))],
+    ));
+    want.push((
+        "control_frame_too_big",
+        vec![a.client(&mut p, &ws_frame(true, 0, 9, k, &[b'p'; 126], 0, None))],
+    ));
+    want.push((
+        "control_frame_fragmented",
+        vec![a.client(&mut p, &ws_frame(false, 0, 9, k, b"q", 0, None))],
+    ));
+    want.push((
+        "continuation_without_start",
+        vec![a.client(&mut p, &ws_frame(true, 0, 0, k, b"e", 0, None))],
+    ));
     a.client(&mut p, &ws_frame(false, 0, 1, k, b"ab", 0, None));
-    want.push(("data_frame_in_unfinished_message", vec![a.client(&mut p, &ws_frame(true, 0, 1, k, b"cd", 0, None))]));
-    want.push(("invalid_utf8_text", vec![a.client(&mut p, &ws_frame(true, 0, 1, k, &[0x61, 0xff, 0xfe], 0, None))]));
-    want.push(("length_not_minimal", vec![a.client(&mut p, &ws_frame(true, 0, 2, k, b"xyz", 16, None))]));
+    want.push((
+        "data_frame_in_unfinished_message",
+        vec![a.client(&mut p, &ws_frame(true, 0, 1, k, b"cd", 0, None))],
+    ));
+    want.push((
+        "invalid_utf8_text",
+        vec![a.client(
+            &mut p,
+            &ws_frame(true, 0, 1, k, &[0x61, 0xff, 0xfe], 0, None),
+        )],
+    ));
+    want.push((
+        "length_not_minimal",
+        vec![a.client(&mut p, &ws_frame(true, 0, 2, k, b"xyz", 16, None))],
+    ));
 
     let mut b = Conn::open(&mut p, 40002, 8765);
     b.ws_handshake(&mut p, None);
-    want.push(("close_payload_one_byte", vec![b.client(&mut p, &ws_frame(true, 0, 8, k, &[0x03], 0, None))]));
+    want.push((
+        "close_payload_one_byte",
+        vec![b.client(&mut p, &ws_frame(true, 0, 8, k, &[0x03], 0, None))],
+    ));
 
     let mut c = Conn::open(&mut p, 40003, 8765);
     c.ws_handshake(&mut p, None);
-    want.push(("close_code_not_on_wire", vec![c.client(&mut p, &ws_frame(true, 0, 8, k, &1005u16.to_be_bytes(), 0, None))]));
-    want.push(("close_code_invalid", vec![c.server(&mut p, &ws_frame(true, 0, 8, None, &2000u16.to_be_bytes(), 0, None))]));
+    want.push((
+        "close_code_not_on_wire",
+        vec![c.client(
+            &mut p,
+            &ws_frame(true, 0, 8, k, &1005u16.to_be_bytes(), 0, None),
+        )],
+    ));
+    want.push((
+        "close_code_invalid",
+        vec![c.server(
+            &mut p,
+            &ws_frame(true, 0, 8, None, &2000u16.to_be_bytes(), 0, None),
+        )],
+    ));
 
     let mut d = Conn::open(&mut p, 40004, 8765);
     d.ws_handshake(&mut p, None);
     let mut bad_reason = 1000u16.to_be_bytes().to_vec();
     bad_reason.extend_from_slice(&[0xc3, 0x28]);
-    want.push(("invalid_utf8_close_reason", vec![d.server(&mut p, &ws_frame(true, 0, 8, None, &bad_reason, 0, None))]));
-    want.push(("data_after_close", vec![d.server(&mut p, &ws_frame(true, 0, 1, None, b"late", 0, None))]));
+    want.push((
+        "invalid_utf8_close_reason",
+        vec![d.server(&mut p, &ws_frame(true, 0, 8, None, &bad_reason, 0, None))],
+    ));
+    want.push((
+        "data_after_close",
+        vec![d.server(&mut p, &ws_frame(true, 0, 1, None, b"late", 0, None))],
+    ));
 
     let mut e = Conn::open(&mut p, 40005, 8765);
     let (_, resp) = e.ws_handshake(&mut p, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA="));
@@ -228,13 +422,23 @@ fn violations_each_raise_their_expert() {
         assert_eq!(&expert_frames(t, &cap, key), frames, "expert {key}");
     }
     // A correct frame raises nothing.
-    let clean = t.fields(&cap, &format!("frame.number == {ok}"), &["ws.msg.text", "_ws.expert.message"], &[]);
+    let clean = t.fields(
+        &cap,
+        &format!("frame.number == {ok}"),
+        &["ws.msg.text", "_ws.expert.message"],
+        &[],
+    );
     assert_eq!(clean, vec![vec!["fine".to_string(), String::new()]]);
     // The 2^63 length is shown, not truncated.
     let huge_len = t.fields(&cap, "ws.expert.length_msb_set", &["ws.len"], &[]);
     assert_eq!(huge_len[0][0], (1u64 << 63).to_string());
     // The interrupted message of connection a: "ab" is dropped, "cd" is a message of its own.
-    let texts = t.fields(&cap, "tcp.srcport == 40001 and ws.msg.text", &["ws.msg.index", "ws.msg.text"], &[]);
+    let texts = t.fields(
+        &cap,
+        "tcp.srcport == 40001 and ws.msg.text",
+        &["ws.msg.index", "ws.msg.text"],
+        &[],
+    );
     assert!(texts.iter().any(|r| r[1] == "cd"), "{texts:?}");
 }
 
@@ -262,7 +466,20 @@ fn segmentation_coalescing_and_fragmentation() {
     let n2 = c.server(&mut p, &tail);
     let cap = t.write_capture("handmade_segments.pcap", p.bytes());
 
-    let rows = t.fields(&cap, "ws.opcode", &["frame.number", "ws.opcode", "ws.msg.index", "ws.msg.fragment", "ws.msg.len", "ws.msg.frames", "ws.msg.text"], &[]);
+    let rows = t.fields(
+        &cap,
+        "ws.opcode",
+        &[
+            "frame.number",
+            "ws.opcode",
+            "ws.msg.index",
+            "ws.msg.fragment",
+            "ws.msg.len",
+            "ws.msg.frames",
+            "ws.msg.text",
+        ],
+        &[],
+    );
     let rows: Vec<String> = rows.iter().map(|r| r.join(" ")).collect();
     let big_s = String::from_utf8(big).unwrap();
     assert_eq!(
@@ -275,8 +492,16 @@ fn segmentation_coalescing_and_fragmentation() {
     // Each frame has its own Info entry, in order.
     let info = t.fields(&cap, "ws.opcode", &["_ws.col.Info"], &[]);
     assert_eq!(info[0][0], "Client.1 Text [MASKED] len=3 Hel | Client.2 Ping [FIN MASKED] len=1 78 | Client.1 Continuation [FIN MASKED] len=2 lo");
-    assert!(info[1][0].starts_with("Server.1 Text [FIN] len=3000 abcdefgabcdefg"), "{:?}", info[1]);
-    assert!(info[1][0].ends_with(" | Server.2 Pong [FIN] len=1 78"), "{:?}", info[1]);
+    assert!(
+        info[1][0].starts_with("Server.1 Text [FIN] len=3000 abcdefgabcdefg"),
+        "{:?}",
+        info[1]
+    );
+    assert!(
+        info[1][0].ends_with(" | Server.2 Pong [FIN] len=1 78"),
+        "{:?}",
+        info[1]
+    );
     // The fragmented message has a "Reassembled message" data source.
     let x = t.run(&["-r", &cap, "-x", "-Y", &format!("frame.number == {n1}")]);
     assert!(x.contains("Reassembled message (5 bytes):"), "{x}");
@@ -297,8 +522,16 @@ fn negatives_are_never_claimed() {
         let any = t.fields(&cap, "ws or websocket", &["frame.number"], &[]);
         assert!(any.is_empty(), "{name}: claimed frames {any:?}");
         // Not even with our heuristic tried first.
-        let any = t.fields(&cap, "ws", &["frame.number"], &["-o", "tcp.try_heuristic_first:TRUE"]);
-        assert!(any.is_empty(), "{name}: claimed with heuristics first {any:?}");
+        let any = t.fields(
+            &cap,
+            "ws",
+            &["frame.number"],
+            &["-o", "tcp.try_heuristic_first:TRUE"],
+        );
+        assert!(
+            any.is_empty(),
+            "{name}: claimed with heuristics first {any:?}"
+        );
     }
     assert!(tried >= 3, "negative captures missing");
 }
@@ -309,6 +542,10 @@ fn message_fields_exist_on_completing_frames_only() {
     let cap = t.capture("py_basic.pcapng");
     let rows = t.fields(&cap, "ws.opcode", &MSG_FIELDS, &[]);
     for r in &rows {
-        assert_eq!(occ(&r[2]).len(), occ(&r[4]).len(), "every frame here completes its message: {r:?}");
+        assert_eq!(
+            occ(&r[2]).len(),
+            occ(&r[4]).len(),
+            "every frame here completes its message: {r:?}"
+        );
     }
 }

@@ -63,7 +63,11 @@ unsafe fn src_endpoint(pinfo: Pinfo) -> Endpoint {
         // SAFETY: an address's data holds `len` bytes while the packet is dissected.
         std::slice::from_raw_parts(a.data as *const u8, a.len as usize).to_vec()
     };
-    Endpoint { addr_type: a.type_, addr, port: (*pinfo).srcport }
+    Endpoint {
+        addr_type: a.type_,
+        addr,
+        port: (*pinfo).srcport,
+    }
 }
 
 unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
@@ -154,9 +158,16 @@ unsafe fn add_string(tree: Tree, f: F, tvb: Tvb, value: &str) -> Item {
 }
 
 /// Postdissector: on the Upgrade request and the 101 response, record the handshake and show it.
-pub unsafe extern "C" fn postdissect_handshake(tvb: Tvb, pinfo: Pinfo, tree: Tree, _data: *mut c_void) -> c_int {
+pub unsafe extern "C" fn postdissect_handshake(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    _data: *mut c_void,
+) -> c_int {
     guard("postdissect_handshake", 0, || unsafe {
-        let Some((conv, h)) = harvest_handshake(pinfo, tree) else { return 0 };
+        let Some((conv, h)) = harvest_handshake(pinfo, tree) else {
+            return 0;
+        };
         let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
         let st = sys::proto_item_add_subtree(ti, ett(ETT_HANDSHAKE));
         if let Some(k) = &h.key {
@@ -168,10 +179,20 @@ pub unsafe extern "C" fn postdissect_handshake(tvb: Tvb, pinfo: Pinfo, tree: Tre
             let label = cstring(", 101 response");
             sys::proto_item_append_text(ti, c"%s".as_ptr(), label.as_ptr());
             add_string(st, F::HandshakeAccept, tvb, a);
-            let key = state::store().conns.get(&conv).and_then(|c| c.hs.key.clone());
+            let key = state::store()
+                .conns
+                .get(&conv)
+                .and_then(|c| c.hs.key.clone());
             if let Some(key) = key {
                 let ok = crate::core::handshake::accept_is_valid(&key, a);
-                let it = sys::proto_tree_add_boolean(st, hf(F::HandshakeAcceptValid), tvb, 0, 0, ok as u32);
+                let it = sys::proto_tree_add_boolean(
+                    st,
+                    hf(F::HandshakeAcceptValid),
+                    tvb,
+                    0,
+                    0,
+                    ok as u32,
+                );
                 sys::wsk_item_set_generated(it);
                 if !ok {
                     sys::expert_add_info(pinfo, it, ei(Anomaly::AcceptMismatch));
@@ -194,8 +215,15 @@ unsafe fn starts_with_http(tvb: Tvb) -> bool {
 }
 
 /// The dissector: Decode As, the conversation set by the heuristic, and HTTP's upgrade hand-off.
-pub unsafe extern "C" fn dissect_ws(tvb: Tvb, pinfo: Pinfo, tree: Tree, data: *mut c_void) -> c_int {
-    guard("dissect_ws", 0, || unsafe { dissect_ws_inner(tvb, pinfo, tree, data) })
+pub unsafe extern "C" fn dissect_ws(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    data: *mut c_void,
+) -> c_int {
+    guard("dissect_ws", 0, || unsafe {
+        dissect_ws_inner(tvb, pinfo, tree, data)
+    })
 }
 
 unsafe fn dissect_ws_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, data: *mut c_void) -> c_int {
@@ -209,12 +237,26 @@ unsafe fn dissect_ws_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, data: *mut c_void
             return sys::wsk_call_dissector_guarded(http, tvb, pinfo, tree, data);
         }
     }
-    sys::tcp_dissect_pdus(tvb, pinfo, tree, 1, 2, Some(get_pdu_len), Some(dissect_pdu), data);
+    sys::tcp_dissect_pdus(
+        tvb,
+        pinfo,
+        tree,
+        1,
+        2,
+        Some(get_pdu_len),
+        Some(dissect_pdu),
+        data,
+    );
     sys::tvb_captured_length(tvb) as c_int
 }
 
 /// `tcp_dissect_pdus` length callback: the whole frame's length, 0 for "need more bytes".
-unsafe extern "C" fn get_pdu_len(pinfo: Pinfo, tvb: Tvb, offset: c_int, _data: *mut c_void) -> c_uint {
+unsafe extern "C" fn get_pdu_len(
+    pinfo: Pinfo,
+    tvb: Tvb,
+    offset: c_int,
+    _data: *mut c_void,
+) -> c_uint {
     guard("get_pdu_len", 0, || unsafe {
         let off = offset.max(0) as usize;
         let reported_left = (sys::tvb_reported_length(tvb) as usize).saturating_sub(off);
@@ -245,7 +287,9 @@ struct Shown {
 
 /// One WebSocket frame (a PDU from `tcp_dissect_pdus`).
 unsafe extern "C" fn dissect_pdu(tvb: Tvb, pinfo: Pinfo, tree: Tree, _data: *mut c_void) -> c_int {
-    guard("dissect_pdu", 0, || unsafe { dissect_pdu_inner(tvb, pinfo, tree) })
+    guard("dissect_pdu", 0, || unsafe {
+        dissect_pdu_inner(tvb, pinfo, tree)
+    })
 }
 
 unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
@@ -267,35 +311,59 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
             let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
             sys::proto_item_append_text(ti, c"%s".as_ptr(), c", truncated frame header".as_ptr());
             sys::expert_add_info(pinfo, ti, ei(Anomaly::PayloadTruncated));
-            sys::col_append_sep_str((*pinfo).cinfo, sys::COL_INFO as c_int, c" | ".as_ptr(), c"[truncated WebSocket frame header]".as_ptr());
+            sys::col_append_sep_str(
+                (*pinfo).cinfo,
+                sys::COL_INFO as c_int,
+                c" | ".as_ptr(),
+                c"[truncated WebSocket frame header]".as_ptr(),
+            );
             return reported;
         }
     };
 
     // Copy the captured payload once (never more than the frame says), and unmask it.
     let cap_total = sys::tvb_captured_length(tvb) as usize;
-    let payload_captured = (cap_total.saturating_sub(hdr.header_len) as u64).min(hdr.payload_len) as usize;
+    let payload_captured =
+        (cap_total.saturating_sub(hdr.header_len) as u64).min(hdr.payload_len) as usize;
     let complete = payload_captured as u64 == hdr.payload_len;
     let max_unmask = PREF_MAX_UNMASK.load(Relaxed) as usize;
     let mut payload = copy_captured(tvb, hdr.header_len, payload_captured);
     if let Some(key) = hdr.mask {
         unmask(&mut payload, key, 0);
     }
-    let shown = payload.len().min(if hdr.masked { max_unmask } else { usize::MAX });
+    let shown = payload
+        .len()
+        .min(if hdr.masked { max_unmask } else { usize::MAX });
 
     let rec = frame_record(pinfo, ordinal, &hdr, &payload, complete);
     let Some(rec) = rec else { return reported };
 
     let info = frame_info(&rec.outcome, &hdr, &payload[..shown]);
     let info_c = cstring(&info);
-    sys::col_append_sep_str((*pinfo).cinfo, sys::COL_INFO as c_int, c" | ".as_ptr(), info_c.as_ptr());
+    sys::col_append_sep_str(
+        (*pinfo).cinfo,
+        sys::COL_INFO as c_int,
+        c" | ".as_ptr(),
+        info_c.as_ptr(),
+    );
 
-    let s = Shown { header_len: hdr.header_len, payload_captured, shown, payload };
+    let s = Shown {
+        header_len: hdr.header_len,
+        payload_captured,
+        shown,
+        payload,
+    };
     build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
     reported
 }
 
-unsafe fn frame_record(pinfo: Pinfo, ordinal: u32, hdr: &FrameHeader, payload: &[u8], complete: bool) -> Option<std::sync::Arc<FrameRecord>> {
+unsafe fn frame_record(
+    pinfo: Pinfo,
+    ordinal: u32,
+    hdr: &FrameHeader,
+    payload: &[u8],
+    complete: bool,
+) -> Option<std::sync::Arc<FrameRecord>> {
     let key = ((*pinfo).num, ordinal);
     if visited(pinfo) {
         if let Some(r) = state::store().frames.get(&key) {
@@ -335,7 +403,15 @@ unsafe fn child_tvb(parent: Tvb, pinfo: Pinfo, bytes: &[u8], name: &std::ffi::CS
 }
 
 #[allow(clippy::too_many_arguments)]
-unsafe fn build_tree(tvb: Tvb, pinfo: Pinfo, tree: Tree, hdr: &FrameHeader, rec: &FrameRecord, s: &Shown, info: &CString) {
+unsafe fn build_tree(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    hdr: &FrameHeader,
+    rec: &FrameRecord,
+    s: &Shown,
+    info: &CString,
+) {
     let o = &rec.outcome;
     let cap_total = sys::tvb_captured_length(tvb) as c_int;
     let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, cap_total, sys::ENC_NA as c_uint);
@@ -354,9 +430,25 @@ unsafe fn build_tree(tvb: Tvb, pinfo: Pinfo, tree: Tree, hdr: &FrameHeader, rec:
         LengthForm::Extended64 => (2, 8, "64-bit extended length"),
     };
     let len_text = cstring(&format!("{} ({form})", hdr.payload_len));
-    let len_it = sys::proto_tree_add_uint64_format_value(st, hf(F::Len), tvb, len_off, len_len, hdr.payload_len, c"%s".as_ptr(), len_text.as_ptr());
+    let len_it = sys::proto_tree_add_uint64_format_value(
+        st,
+        hf(F::Len),
+        tvb,
+        len_off,
+        len_len,
+        hdr.payload_len,
+        c"%s".as_ptr(),
+        len_text.as_ptr(),
+    );
     if hdr.masked {
-        sys::proto_tree_add_item(st, hf(F::MaskingKey), tvb, (hdr.header_len - 4) as c_int, 4, sys::ENC_NA as c_uint);
+        sys::proto_tree_add_item(
+            st,
+            hf(F::MaskingKey),
+            tvb,
+            (hdr.header_len - 4) as c_int,
+            4,
+            sys::ENC_NA as c_uint,
+        );
     }
 
     // What the first pass learnt.
@@ -377,20 +469,55 @@ unsafe fn build_tree(tvb: Tvb, pinfo: Pinfo, tree: Tree, hdr: &FrameHeader, rec:
     let ptvb: Tvb = if s.payload_captured == 0 {
         ptr::null_mut()
     } else if hdr.masked {
-        sys::proto_tree_add_item(st, hf(F::MaskedPayload), tvb, hl, s.payload_captured as c_int, sys::ENC_NA as c_uint);
+        sys::proto_tree_add_item(
+            st,
+            hf(F::MaskedPayload),
+            tvb,
+            hl,
+            s.payload_captured as c_int,
+            sys::ENC_NA as c_uint,
+        );
         child_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
     } else {
-        sys::tvb_new_subset_length_caplen(tvb, hl, s.payload_captured as c_int, s.payload_captured as c_int)
+        sys::tvb_new_subset_length_caplen(
+            tvb,
+            hl,
+            s.payload_captured as c_int,
+            s.payload_captured as c_int,
+        )
     };
     if !ptvb.is_null() && s.shown > 0 {
-        payload_it = sys::proto_tree_add_item(st, hf(F::Payload), ptvb, 0, s.shown as c_int, sys::ENC_NA as c_uint);
+        payload_it = sys::proto_tree_add_item(
+            st,
+            hf(F::Payload),
+            ptvb,
+            0,
+            s.shown as c_int,
+            sys::ENC_NA as c_uint,
+        );
         if o.msg_type == 1 && !hdr.opcode.is_control() {
-            sys::proto_tree_add_item(st, hf(F::PayloadText), ptvb, 0, s.shown as c_int, sys::ENC_UTF_8 as c_uint);
+            sys::proto_tree_add_item(
+                st,
+                hf(F::PayloadText),
+                ptvb,
+                0,
+                s.shown as c_int,
+                sys::ENC_UTF_8 as c_uint,
+            );
         }
     }
     if s.shown < s.payload_captured {
-        let note = cstring(&format!("Unmasked payload cut at {} of {} bytes (preference ws.max_unmask)", s.shown, s.payload_captured));
-        sys::expert_add_info_format(pinfo, payload_it, ei(Anomaly::MessageTruncated), c"%s".as_ptr(), note.as_ptr());
+        let note = cstring(&format!(
+            "Unmasked payload cut at {} of {} bytes (preference ws.max_unmask)",
+            s.shown, s.payload_captured
+        ));
+        sys::expert_add_info_format(
+            pinfo,
+            payload_it,
+            ei(Anomaly::MessageTruncated),
+            c"%s".as_ptr(),
+            note.as_ptr(),
+        );
     }
 
     // Close frame: code and reason.
@@ -398,14 +525,29 @@ unsafe fn build_tree(tvb: Tvb, pinfo: Pinfo, tree: Tree, hdr: &FrameHeader, rec:
         if !ptvb.is_null() && s.shown >= 2 && close.code.is_some() {
             sys::proto_tree_add_item(st, hf(F::CloseCode), ptvb, 0, 2, enc_be);
             if s.shown > 2 {
-                sys::proto_tree_add_item(st, hf(F::CloseReason), ptvb, 2, (s.shown - 2) as c_int, sys::ENC_UTF_8 as c_uint);
+                sys::proto_tree_add_item(
+                    st,
+                    hf(F::CloseReason),
+                    ptvb,
+                    2,
+                    (s.shown - 2) as c_int,
+                    sys::ENC_UTF_8 as c_uint,
+                );
             }
         }
     }
 
     // The frame that completes a message carries the whole message.
     if let Some(c) = &o.completes {
-        let mst = sys::proto_tree_add_subtree(st, tvb, 0, 0, ett(ETT_MESSAGE), ptr::null_mut(), c"Message".as_ptr());
+        let mst = sys::proto_tree_add_subtree(
+            st,
+            tvb,
+            0,
+            0,
+            ett(ETT_MESSAGE),
+            ptr::null_mut(),
+            c"Message".as_ptr(),
+        );
         add_gen_u64(mst, F::MsgLen, tvb, c.total_len);
         add_gen_uint(mst, F::MsgFrames, tvb, c.frames);
         let (mtvb, mlen): (Tvb, usize) = match &c.data {
@@ -415,11 +557,29 @@ unsafe fn build_tree(tvb: Tvb, pinfo: Pinfo, tree: Tree, hdr: &FrameHeader, rec:
             None => (tvb, 0),
         };
         if o.msg_type == 1 {
-            let it = sys::proto_tree_add_item(mst, hf(F::MsgText), mtvb, 0, mlen as c_int, sys::ENC_UTF_8 as c_uint);
-            if mtvb == tvb { sys::wsk_item_set_generated(it) }
+            let it = sys::proto_tree_add_item(
+                mst,
+                hf(F::MsgText),
+                mtvb,
+                0,
+                mlen as c_int,
+                sys::ENC_UTF_8 as c_uint,
+            );
+            if mtvb == tvb {
+                sys::wsk_item_set_generated(it)
+            }
         }
-        let it = sys::proto_tree_add_item(mst, hf(F::MsgData), mtvb, 0, mlen as c_int, sys::ENC_NA as c_uint);
-        if mtvb == tvb { sys::wsk_item_set_generated(it) }
+        let it = sys::proto_tree_add_item(
+            mst,
+            hf(F::MsgData),
+            mtvb,
+            0,
+            mlen as c_int,
+            sys::ENC_NA as c_uint,
+        );
+        if mtvb == tvb {
+            sys::wsk_item_set_generated(it)
+        }
     }
 
     for a in &o.anomalies {
@@ -431,14 +591,25 @@ unsafe fn build_tree(tvb: Tvb, pinfo: Pinfo, tree: Tree, hdr: &FrameHeader, rec:
         sys::expert_add_info(pinfo, item, ei(*a));
     }
     if hdr.frame_len() > MAX_REASSEMBLED_FRAME {
-        sys::expert_add_info_format(pinfo, len_it, ei(Anomaly::PayloadTruncated), c"%s".as_ptr(),
-            c"Frame length is beyond what is reassembled; only this segment's bytes are shown".as_ptr());
+        sys::expert_add_info_format(
+            pinfo,
+            len_it,
+            ei(Anomaly::PayloadTruncated),
+            c"%s".as_ptr(),
+            c"Frame length is beyond what is reassembled; only this segment's bytes are shown"
+                .as_ptr(),
+        );
     }
 }
 
 /// `ws_tcp`: a TCP heuristic that recognises the WebSocket Upgrade request on ports HTTP does not
 /// own, and claims the connection (the request and the 101 go to HTTP through us).
-pub unsafe extern "C" fn heur_ws_tcp(tvb: Tvb, pinfo: Pinfo, tree: Tree, data: *mut c_void) -> c_int {
+pub unsafe extern "C" fn heur_ws_tcp(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    data: *mut c_void,
+) -> c_int {
     guard("heur_ws_tcp", 0, || unsafe {
         let head = copy_captured(tvb, 0, 4096);
         if !crate::core::upgrade::looks_like_upgrade_request(&head) {

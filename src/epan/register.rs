@@ -69,7 +69,9 @@ pub fn ei(a: Anomaly) -> *mut sys::expert_field {
 
 /// A string that lives for the rest of the program (Wireshark keeps the pointer).
 fn leak_cstr(s: &str) -> *const c_char {
-    CString::new(s.replace('\0', " ")).unwrap_or_default().into_raw()
+    CString::new(s.replace('\0', " "))
+        .unwrap_or_default()
+        .into_raw()
 }
 
 fn name_free(name: &str, short: &str, filter: &str) -> bool {
@@ -89,11 +91,16 @@ fn name_free(name: &str, short: &str, filter: &str) -> bool {
 const PROTO_NAMES: [(&str, &str, &str); 3] = [
     ("WebSocket (ws-keepalive)", "WS", "ws"),
     ("WebSocket (ws-keepalive plugin)", "WS-KA", "ws_keepalive"),
-    ("WebSocket (ws-keepalive plugin, 2nd)", "WS-KA2", "ws_keepalive2"),
+    (
+        "WebSocket (ws-keepalive plugin, 2nd)",
+        "WS-KA2",
+        "ws_keepalive2",
+    ),
 ];
 
 pub fn register_protoinfo() {
-    let Some(&(name, short, filter)) = PROTO_NAMES.iter().find(|(n, s, f)| name_free(n, s, f)) else {
+    let Some(&(name, short, filter)) = PROTO_NAMES.iter().find(|(n, s, f)| name_free(n, s, f))
+    else {
         warn("ws-keepalive: every protocol name it could use is taken; the plugin stays disabled");
         return;
     };
@@ -103,7 +110,9 @@ pub fn register_protoinfo() {
         ));
     }
     // SAFETY: leaked strings live forever, as proto_register_protocol requires.
-    let id = unsafe { sys::proto_register_protocol(leak_cstr(name), leak_cstr(short), leak_cstr(filter)) };
+    let id = unsafe {
+        sys::proto_register_protocol(leak_cstr(name), leak_cstr(short), leak_cstr(filter))
+    };
     PROTO_WS.store(id, Relaxed);
 
     register_fields(id);
@@ -121,9 +130,15 @@ fn field_taken(abbrev: &str) -> bool {
 fn value_strings_opcode() -> *const std::ffi::c_void {
     let mut v: Vec<sys::value_string> = OPCODE_NAMES
         .iter()
-        .map(|(val, name)| sys::value_string { value: *val as u32, strptr: leak_cstr(name) })
+        .map(|(val, name)| sys::value_string {
+            value: *val as u32,
+            strptr: leak_cstr(name),
+        })
         .collect();
-    v.push(sys::value_string { value: 0, strptr: ptr::null() });
+    v.push(sys::value_string {
+        value: 0,
+        strptr: ptr::null(),
+    });
     Box::leak(v.into_boxed_slice()).as_ptr() as *const _
 }
 
@@ -136,7 +151,11 @@ fn range_strings_close() -> *const std::ffi::c_void {
             strptr: leak_cstr(name),
         })
         .collect();
-    v.push(sys::range_string { value_min: 0, value_max: 0, strptr: ptr::null() });
+    v.push(sys::range_string {
+        value_min: 0,
+        value_max: 0,
+        strptr: ptr::null(),
+    });
     Box::leak(v.into_boxed_slice()).as_ptr() as *const _
 }
 
@@ -161,22 +180,37 @@ fn register_fields(proto: c_int) {
             Ft::String => sys::ftenum_FT_STRING,
             Ft::FrameNum => sys::ftenum_FT_FRAMENUM,
         };
-        let (display, strings, bitmask): (c_int, *const std::ffi::c_void, u64) = match (d.ft, d.display) {
-            (_, Display::Bit(m)) => (8, ptr::null(), m as u64),
-            (_, Display::Opcode(m)) => (sys::field_display_e_BASE_DEC as c_int, opcode_vals, m as u64),
-            (_, Display::CloseCode) => (
-                (sys::field_display_e_BASE_DEC | sys::BASE_RANGE_STRING) as c_int,
-                close_vals,
-                0,
-            ),
-            (Ft::Boolean, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
-            (Ft::Uint8 | Ft::Uint16 | Ft::Uint32 | Ft::Uint64, Display::Plain) => {
-                (sys::field_display_e_BASE_DEC as c_int, ptr::null(), 0)
-            }
-            (Ft::Bytes, Display::Plain) => ((sys::field_display_e_BASE_NONE | sys::BASE_ALLOW_ZERO) as c_int, ptr::null(), 0),
-            (Ft::String, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
-            (Ft::FrameNum, Display::Plain) => (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0),
-        };
+        let (display, strings, bitmask): (c_int, *const std::ffi::c_void, u64) =
+            match (d.ft, d.display) {
+                (_, Display::Bit(m)) => (8, ptr::null(), m as u64),
+                (_, Display::Opcode(m)) => (
+                    sys::field_display_e_BASE_DEC as c_int,
+                    opcode_vals,
+                    m as u64,
+                ),
+                (_, Display::CloseCode) => (
+                    (sys::field_display_e_BASE_DEC | sys::BASE_RANGE_STRING) as c_int,
+                    close_vals,
+                    0,
+                ),
+                (Ft::Boolean, Display::Plain) => {
+                    (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0)
+                }
+                (Ft::Uint8 | Ft::Uint16 | Ft::Uint32 | Ft::Uint64, Display::Plain) => {
+                    (sys::field_display_e_BASE_DEC as c_int, ptr::null(), 0)
+                }
+                (Ft::Bytes, Display::Plain) => (
+                    (sys::field_display_e_BASE_NONE | sys::BASE_ALLOW_ZERO) as c_int,
+                    ptr::null(),
+                    0,
+                ),
+                (Ft::String, Display::Plain) => {
+                    (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0)
+                }
+                (Ft::FrameNum, Display::Plain) => {
+                    (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0)
+                }
+            };
         infos.push(sys::hf_register_info {
             p_id: HF[i].as_ptr(),
             hfinfo: sys::header_field_info {
@@ -300,7 +334,9 @@ pub fn register_handoff() {
         let heur_name = if sys::wsk_heur_name_taken(c"ws_tcp".as_ptr()) == 0 {
             c"ws_tcp"
         } else {
-            warn("ws-keepalive: heuristic name 'ws_tcp' is taken; registered as 'ws_keepalive_tcp'");
+            warn(
+                "ws-keepalive: heuristic name 'ws_tcp' is taken; registered as 'ws_keepalive_tcp'",
+            );
             c"ws_keepalive_tcp"
         };
         if sys::wsk_heur_name_taken(heur_name.as_ptr()) == 0 {

@@ -101,8 +101,20 @@ impl Store {
     ) -> Arc<FrameRecord> {
         let cs = self.conn(conv, max_message);
         let dir = match (&cs.client, &cs.server) {
-            (Some(c), _) => if c == src { Direction::Client } else { Direction::Server },
-            (None, Some(s)) => if s == src { Direction::Server } else { Direction::Client },
+            (Some(c), _) => {
+                if c == src {
+                    Direction::Client
+                } else {
+                    Direction::Server
+                }
+            }
+            (None, Some(s)) => {
+                if s == src {
+                    Direction::Server
+                } else {
+                    Direction::Client
+                }
+            }
             // No handshake seen: only clients mask (RFC 6455 §5.1), so masking names the sides.
             (None, None) if hdr.masked => {
                 cs.client = Some(src.clone());

@@ -14,11 +14,18 @@ pub struct Tshark {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false)
 }
 
 fn ws_version() -> String {
-    let out = Command::new("pkg-config").args(["--modversion", "wireshark"]).output().expect("pkg-config");
+    let out = Command::new("pkg-config")
+        .args(["--modversion", "wireshark"])
+        .output()
+        .expect("pkg-config");
     let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
     v.split('.').take(2).collect::<Vec<_>>().join(".")
 }
@@ -31,7 +38,9 @@ fn plugin_path() -> PathBuf {
     if let Ok(p) = std::env::var("WSK_PLUGIN") {
         return PathBuf::from(p);
     }
-    let t = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    let t = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"));
     for prof in ["release", "debug"] {
         let p = t.join(prof).join("libws_keepalive.so");
         if p.exists() {
@@ -45,9 +54,14 @@ fn plugin_path() -> PathBuf {
 pub fn tshark() -> Option<&'static Tshark> {
     static T: OnceLock<Option<Tshark>> = OnceLock::new();
     T.get_or_init(|| {
-        let have = Command::new("tshark").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+        let have = Command::new("tshark")
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
         if !have {
-            if std::env::var_os("WSK_REQUIRE_TSHARK").is_some() || std::env::var_os("CI").is_some() {
+            if std::env::var_os("WSK_REQUIRE_TSHARK").is_some() || std::env::var_os("CI").is_some()
+            {
                 panic!("tshark is required but not installed");
             }
             eprintln!("SKIPPED: tshark not installed (scripts/test.sh installs it)");
@@ -56,23 +70,38 @@ pub fn tshark() -> Option<&'static Tshark> {
         let base = std::env::temp_dir().join(format!("wsk-test-{}", std::process::id()));
         let home = base.join("home");
         let dir = base.join("captures");
-        let epan = home.join(format!(".local/lib/wireshark/plugins/{}/epan", ws_version()));
+        let epan = home.join(format!(
+            ".local/lib/wireshark/plugins/{}/epan",
+            ws_version()
+        ));
         std::fs::create_dir_all(&epan).unwrap();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::copy(plugin_path(), epan.join("ws_keepalive.so")).unwrap();
         let as_nobody = is_root();
         chmod_tree(&base);
         if as_nobody {
-            let st = Command::new("chown").args(["-R", "nobody:nogroup"]).arg(&home).status().unwrap();
+            let st = Command::new("chown")
+                .args(["-R", "nobody:nogroup"])
+                .arg(&home)
+                .status()
+                .unwrap();
             assert!(st.success());
         }
-        Some(Tshark { home, dir, as_nobody })
+        Some(Tshark {
+            home,
+            dir,
+            as_nobody,
+        })
     })
     .as_ref()
 }
 
 fn chmod_tree(p: &Path) {
-    let st = Command::new("chmod").args(["-R", "a+rwX"]).arg(p).status().unwrap();
+    let st = Command::new("chmod")
+        .args(["-R", "a+rwX"])
+        .arg(p)
+        .status()
+        .unwrap();
     assert!(st.success());
 }
 
@@ -81,7 +110,12 @@ impl Tshark {
     pub fn run(&self, args: &[&str]) -> String {
         let mut cmd = if self.as_nobody {
             let mut c = Command::new("setpriv");
-            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "tshark"]);
+            c.args([
+                "--reuid=nobody",
+                "--regid=nogroup",
+                "--clear-groups",
+                "tshark",
+            ]);
             c
         } else {
             Command::new("tshark")
@@ -95,7 +129,10 @@ impl Tshark {
         let out = cmd.output().expect("run tshark");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "tshark {args:?} failed: {stderr}");
-        assert!(!stderr.contains("ws-keepalive: panic"), "plugin panicked: {stderr}");
+        assert!(
+            !stderr.contains("ws-keepalive: panic"),
+            "plugin panicked: {stderr}"
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -119,7 +156,13 @@ impl Tshark {
     }
 
     /// `tshark -r CAP [extra] -Y FILTER -T fields -e ...`, one Vec per output line.
-    pub fn fields(&self, cap: &str, filter: &str, fields: &[&str], extra: &[&str]) -> Vec<Vec<String>> {
+    pub fn fields(
+        &self,
+        cap: &str,
+        filter: &str,
+        fields: &[&str],
+        extra: &[&str],
+    ) -> Vec<Vec<String>> {
         let mut args: Vec<&str> = vec!["-r", cap];
         args.extend_from_slice(extra);
         if !filter.is_empty() {

@@ -16,7 +16,11 @@ impl Default for Pcap {
 fn csum(data: &[u8], init: u32) -> u16 {
     let mut s = init;
     for ch in data.chunks(2) {
-        let w = if ch.len() == 2 { u16::from_be_bytes([ch[0], ch[1]]) } else { u16::from_be_bytes([ch[0], 0]) };
+        let w = if ch.len() == 2 {
+            u16::from_be_bytes([ch[0], ch[1]])
+        } else {
+            u16::from_be_bytes([ch[0], 0])
+        };
         s += w as u32;
     }
     while s > 0xffff {
@@ -35,17 +39,24 @@ impl Pcap {
         buf.extend_from_slice(&0u32.to_le_bytes());
         buf.extend_from_slice(&262144u32.to_le_bytes());
         buf.extend_from_slice(&1u32.to_le_bytes()); // Ethernet
-        Pcap { buf, count: 0, t_us: 1_700_000_000_000_000 }
+        Pcap {
+            buf,
+            count: 0,
+            t_us: 1_700_000_000_000_000,
+        }
     }
 
     /// Append a packet; `caplen` cuts the captured bytes (a truncated capture). Returns its number.
     pub fn packet(&mut self, frame: &[u8], caplen: Option<usize>) -> u32 {
         self.t_us += 1000;
         let incl = caplen.unwrap_or(frame.len()).min(frame.len());
-        self.buf.extend_from_slice(&((self.t_us / 1_000_000) as u32).to_le_bytes());
-        self.buf.extend_from_slice(&((self.t_us % 1_000_000) as u32).to_le_bytes());
+        self.buf
+            .extend_from_slice(&((self.t_us / 1_000_000) as u32).to_le_bytes());
+        self.buf
+            .extend_from_slice(&((self.t_us % 1_000_000) as u32).to_le_bytes());
         self.buf.extend_from_slice(&(incl as u32).to_le_bytes());
-        self.buf.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        self.buf
+            .extend_from_slice(&(frame.len() as u32).to_le_bytes());
         self.buf.extend_from_slice(&frame[..incl]);
         self.count += 1;
         self.count
@@ -72,7 +83,12 @@ pub const FIN: u8 = 0x01;
 impl Conn {
     /// A connection with its three-way handshake written to `p`.
     pub fn open(p: &mut Pcap, cli_port: u16, srv_port: u16) -> Conn {
-        let mut c = Conn { cli: ([10, 0, 0, 1], cli_port), srv: ([10, 0, 0, 2], srv_port), cseq: 1000, sseq: 5000 };
+        let mut c = Conn {
+            cli: ([10, 0, 0, 1], cli_port),
+            srv: ([10, 0, 0, 2], srv_port),
+            cseq: 1000,
+            sseq: 5000,
+        };
         c.seg(p, true, SYN, &[], None);
         c.cseq += 1;
         c.seg(p, false, SYN | ACK, &[], None);
@@ -81,9 +97,25 @@ impl Conn {
         c
     }
 
-    fn seg(&mut self, p: &mut Pcap, from_client: bool, flags: u8, payload: &[u8], caplen: Option<usize>) -> u32 {
+    fn seg(
+        &mut self,
+        p: &mut Pcap,
+        from_client: bool,
+        flags: u8,
+        payload: &[u8],
+        caplen: Option<usize>,
+    ) -> u32 {
         let (src, dst, seq, ack) = if from_client {
-            (self.cli, self.srv, self.cseq, if flags & SYN != 0 && flags & ACK == 0 { 0 } else { self.sseq })
+            (
+                self.cli,
+                self.srv,
+                self.cseq,
+                if flags & SYN != 0 && flags & ACK == 0 {
+                    0
+                } else {
+                    self.sseq
+                },
+            )
         } else {
             (self.srv, self.cli, self.sseq, self.cseq)
         };
@@ -112,7 +144,22 @@ impl Conn {
         ip.extend_from_slice(&dst.0);
         let c = csum(&ip, 0);
         ip[10..12].copy_from_slice(&c.to_be_bytes());
-        let mut eth = vec![2, 0, 0, 0, 0, if from_client { 2 } else { 1 }, 2, 0, 0, 0, 0, if from_client { 1 } else { 2 }, 8, 0];
+        let mut eth = vec![
+            2,
+            0,
+            0,
+            0,
+            0,
+            if from_client { 2 } else { 1 },
+            2,
+            0,
+            0,
+            0,
+            0,
+            if from_client { 1 } else { 2 },
+            8,
+            0,
+        ];
         eth.extend_from_slice(&ip);
         eth.extend_from_slice(&tcp);
         let n = p.packet(&eth, caplen.map(|c| 14 + 20 + 20 + c));
@@ -146,13 +193,24 @@ Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
             accept.unwrap_or("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
         );
-        (self.client(p, req.as_bytes()), self.server(p, resp.as_bytes()))
+        (
+            self.client(p, req.as_bytes()),
+            self.server(p, resp.as_bytes()),
+        )
     }
 }
 
 /// Build one WebSocket frame. `len` overrides the encoded length (form chosen by `form`: 0 = as
 /// small as possible, 16 or 64 = force that form).
-pub fn ws_frame(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8], form: u8, len: Option<u64>) -> Vec<u8> {
+pub fn ws_frame(
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    mask: Option<[u8; 4]>,
+    payload: &[u8],
+    form: u8,
+    len: Option<u64>,
+) -> Vec<u8> {
     let mut f = vec![(if fin { 0x80 } else { 0 }) | (rsv << 4) | (opcode & 0x0f)];
     let l = len.unwrap_or(payload.len() as u64);
     let mbit = if mask.is_some() { 0x80 } else { 0 };
