@@ -29,6 +29,9 @@ type Item = *mut sys::proto_item;
 /// as far as the segment goes, with an expert note; nothing is ever sized by the 64-bit length.
 const MAX_REASSEMBLED_FRAME: u64 = 0x7fff_0000;
 
+/// Frames of one packet that get a tree of their own (see `dissect_pdu_inner`).
+const MAX_TREES_PER_PACKET: u32 = 2000;
+
 fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\\0")).unwrap_or_default()
 }
@@ -214,50 +217,28 @@ unsafe fn starts_with_http(tvb: Tvb) -> bool {
     head.starts_with(b"GET ") || head.starts_with(b"HTTP/1.")
 }
 
-/// The dissector: Decode As, the conversation set by the heuristic, and HTTP's upgrade hand-off.
-pub unsafe extern "C" fn dissect_ws(
-    tvb: Tvb,
-    pinfo: Pinfo,
-    tree: Tree,
-    data: *mut c_void,
-) -> c_int {
-    guard("dissect_ws", 0, || unsafe {
-        dissect_ws_inner(tvb, pinfo, tree, data)
+/// Called by the C dissector (`wsk_dissect_ws` in shim.c) before it runs `tcp_dissect_pdus`:
+/// harvests the handshake, and returns 1 when the bytes are the HTTP handshake itself (Decode As,
+/// or a connection the heuristic claimed), which then goes to HTTP; 0 for WebSocket frames.
+#[no_mangle]
+pub unsafe extern "C" fn wsk_rs_prepare(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
+    guard("wsk_rs_prepare", 0, || unsafe {
+        // HTTP may call us for the bytes after a 101 in the same segment: its fields are in the tree.
+        harvest_handshake(pinfo, tree);
+        // A WebSocket frame never starts with "GET " or "HTTP/" (reserved opcode / fragmented Close).
+        starts_with_http(tvb) as c_int
     })
 }
 
-unsafe fn dissect_ws_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, data: *mut c_void) -> c_int {
-    // HTTP may call us for the bytes after a 101 in the same segment: its fields are in the tree.
-    harvest_handshake(pinfo, tree);
-    // The handshake itself (Decode As, or a connection our heuristic claimed) is HTTP's to show;
-    // a WebSocket frame can never start with "GET " or "HTTP/" (reserved opcode / fragmented Close).
-    if starts_with_http(tvb) {
-        let http = HTTP_TCP_HANDLE.load(Relaxed);
-        if !http.is_null() {
-            return sys::wsk_call_dissector_guarded(http, tvb, pinfo, tree, data);
-        }
-    }
-    sys::tcp_dissect_pdus(
-        tvb,
-        pinfo,
-        tree,
-        1,
-        2,
-        Some(get_pdu_len),
-        Some(dissect_pdu),
-        data,
-    );
-    sys::tvb_captured_length(tvb) as c_int
-}
-
 /// `tcp_dissect_pdus` length callback: the whole frame's length, 0 for "need more bytes".
-unsafe extern "C" fn get_pdu_len(
+#[no_mangle]
+pub unsafe extern "C" fn wsk_rs_pdu_len(
     pinfo: Pinfo,
     tvb: Tvb,
     offset: c_int,
     _data: *mut c_void,
 ) -> c_uint {
-    guard("get_pdu_len", 0, || unsafe {
+    guard("wsk_rs_pdu_len", 0, || unsafe {
         let off = offset.max(0) as usize;
         let reported_left = (sys::tvb_reported_length(tvb) as usize).saturating_sub(off);
         let head = copy_captured(tvb, off, 14);
@@ -286,8 +267,14 @@ struct Shown {
 }
 
 /// One WebSocket frame (a PDU from `tcp_dissect_pdus`).
-unsafe extern "C" fn dissect_pdu(tvb: Tvb, pinfo: Pinfo, tree: Tree, _data: *mut c_void) -> c_int {
-    guard("dissect_pdu", 0, || unsafe {
+#[no_mangle]
+pub unsafe extern "C" fn wsk_rs_pdu(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    _data: *mut c_void,
+) -> c_int {
+    guard("wsk_rs_pdu", 0, || unsafe {
         dissect_pdu_inner(tvb, pinfo, tree)
     })
 }
@@ -353,7 +340,15 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
         shown,
         payload,
     };
-    build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
+    // Wireshark aborts a packet's dissection past gui.max_tree_items; a segment can hold ~32,000
+    // tiny frames, so past this many frames in one packet only the Info column and state are kept.
+    if ordinal < MAX_TREES_PER_PACKET {
+        build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
+    } else if ordinal == MAX_TREES_PER_PACKET {
+        let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
+        let note = c", further frames of this packet are in the Info column only";
+        sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
+    }
     reported
 }
 
@@ -602,26 +597,11 @@ unsafe fn build_tree(
     }
 }
 
-/// `ws_tcp`: a TCP heuristic that recognises the WebSocket Upgrade request on ports HTTP does not
-/// own, and claims the connection (the request and the 101 go to HTTP through us).
-pub unsafe extern "C" fn heur_ws_tcp(
-    tvb: Tvb,
-    pinfo: Pinfo,
-    tree: Tree,
-    data: *mut c_void,
-) -> c_int {
-    guard("heur_ws_tcp", 0, || unsafe {
+/// `ws_tcp` (the C heuristic in shim.c asks this): is this the start of a WebSocket Upgrade request?
+#[no_mangle]
+pub unsafe extern "C" fn wsk_rs_heur_check(tvb: Tvb, _pinfo: Pinfo) -> c_int {
+    guard("wsk_rs_heur_check", 0, || unsafe {
         let head = copy_captured(tvb, 0, 4096);
-        if !crate::core::upgrade::looks_like_upgrade_request(&head) {
-            return 0;
-        }
-        let handle = WS_HANDLE.load(Relaxed);
-        if handle.is_null() {
-            return 0;
-        }
-        let conv = sys::find_or_create_conversation(pinfo);
-        sys::conversation_set_dissector(conv, handle);
-        dissect_ws_inner(tvb, pinfo, tree, data);
-        1
+        crate::core::upgrade::looks_like_upgrade_request(&head) as c_int
     })
 }

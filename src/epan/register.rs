@@ -38,8 +38,6 @@ pub static PREF_MAX_UNMASK: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
 pub static PREF_MAX_MESSAGE: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
 
 /// Handles found or made at hand-off.
-pub static WS_HANDLE: AtomicPtr<sys::dissector_handle> = AtomicPtr::new(ptr::null_mut());
-pub static HTTP_TCP_HANDLE: AtomicPtr<sys::dissector_handle> = AtomicPtr::new(ptr::null_mut());
 
 /// Field ids of Wireshark's HTTP dissector that the handshake harvest reads.
 pub static HTTP_KEY: AtomicI32 = AtomicI32::new(-1);
@@ -317,14 +315,12 @@ pub fn register_handoff() {
     }
     // SAFETY: registration calls with valid, static arguments; done once, on the main thread.
     unsafe {
-        let handle = if handle_named(c"ws").is_null() {
-            sys::register_dissector(c"ws".as_ptr(), Some(dissect::dissect_ws), proto)
-        } else {
+        let named = handle_named(c"ws").is_null();
+        if !named {
             warn("ws-keepalive: a dissector named 'ws' exists already; using an anonymous handle");
-            sys::create_dissector_handle(Some(dissect::dissect_ws), proto)
-        };
-        WS_HANDLE.store(handle, Relaxed);
-        HTTP_TCP_HANDLE.store(handle_named(c"http-over-tcp"), Relaxed);
+        }
+        let handle = sys::wsk_make_ws_handle(proto, named as c_int);
+        sys::wsk_set_handles(handle, handle_named(c"http-over-tcp"));
 
         // After an HTTP Upgrade, HTTP hands the connection to whoever is registered here; plugin
         // hand-offs run after the built-in ones, so this replaces the built-in WebSocket dissector.
@@ -340,14 +336,7 @@ pub fn register_handoff() {
             c"ws_keepalive_tcp"
         };
         if sys::wsk_heur_name_taken(heur_name.as_ptr()) == 0 {
-            sys::heur_dissector_add(
-                c"tcp".as_ptr(),
-                Some(dissect::heur_ws_tcp),
-                c"WebSocket over TCP (ws-keepalive)".as_ptr(),
-                heur_name.as_ptr(),
-                proto,
-                sys::heuristic_enable_e_HEURISTIC_ENABLE,
-            );
+            sys::wsk_add_heuristic(heur_name.as_ptr(), proto);
         }
 
         // The handshake (key, accept, subprotocol, extensions) is parsed by HTTP; a postdissector

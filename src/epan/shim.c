@@ -8,6 +8,8 @@
 #include <epan/exceptions.h>
 #include <epan/show_exception.h>
 #include <epan/ftypes/ftypes.h>
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
 
 void wsk_log_warning(const char *msg)
 {
@@ -80,6 +82,61 @@ size_t wsk_tree_string_field(proto_tree *tree, int hfid, char *out, size_t out_l
     memcpy(out, s, c);
     out[c] = '\0';
     return n == 0 ? 0 : n;
+}
+
+/* ---- Dissector entry points -------------------------------------------------------------------
+ * They live in C so that a Wireshark exception thrown by tcp_dissect_pdus or by HTTP (a longjmp to
+ * TCP's TRY) only ever crosses C frames. The Rust callbacks they call never call a throwing
+ * function with unchecked arguments. */
+extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+extern guint wsk_rs_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data);
+extern int wsk_rs_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+extern int wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo);
+
+static dissector_handle_t wsk_ws_handle;
+static dissector_handle_t wsk_http_handle;
+
+void wsk_set_handles(dissector_handle_t ws, dissector_handle_t http)
+{
+    wsk_ws_handle = ws;
+    wsk_http_handle = http;
+}
+
+int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    /* 1: the bytes are the HTTP handshake (Decode As, or a connection the heuristic claimed). */
+    if (wsk_rs_prepare(tvb, pinfo, tree) == 1 && wsk_http_handle)
+        return call_dissector_only(wsk_http_handle, tvb, pinfo, tree, data);
+    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 2, wsk_rs_pdu_len, wsk_rs_pdu, data);
+    return (int)tvb_captured_length(tvb);
+}
+
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+#define WSK_HEUR_RET bool
+#else
+#define WSK_HEUR_RET gboolean
+#endif
+
+WSK_HEUR_RET wsk_heur_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!wsk_ws_handle || !wsk_rs_heur_check(tvb, pinfo))
+        return FALSE;
+    conversation_set_dissector(find_or_create_conversation(pinfo), wsk_ws_handle);
+    wsk_dissect_ws(tvb, pinfo, tree, data);
+    return TRUE;
+}
+
+/* Create the dissector handle (named "ws" when `named`), remember HTTP's, and add the heuristic. */
+dissector_handle_t wsk_make_ws_handle(int proto, int named)
+{
+    return named ? register_dissector("ws", wsk_dissect_ws, proto)
+                 : create_dissector_handle(wsk_dissect_ws, proto);
+}
+
+void wsk_add_heuristic(const char *internal_name, int proto)
+{
+    heur_dissector_add("tcp", wsk_heur_ws_tcp, "WebSocket over TCP (ws-keepalive)", internal_name, proto,
+                       HEURISTIC_ENABLE);
 }
 
 int wsk_heur_name_taken(const char *internal_name)
