@@ -86,7 +86,7 @@ start_capture() {
   PCAP="$OUT/$name.pcapng"
   rm -f "$PCAP"
   : >"$TMP/dumpcap.log"
-  in_cli dumpcap -q -i "$CLI_IF" -w "$PCAP" 2>"$TMP/dumpcap.log" &
+  ip netns exec "$CLI_NS" dumpcap -q -i "$CLI_IF" -w "$PCAP" 2>"$TMP/dumpcap.log" &
   DUMPCAP_PID=$!
   local i
   for i in $(seq 100); do
@@ -116,7 +116,8 @@ wait_listen() {  # wait until something listens on $1 in the server namespace
 
 start_server() {  # start_server PORT CMD...
   local port=$1; shift
-  timeout 60 ip netns exec "$SRV_NS" "$@" &
+  # (an async command's stdin would be /dev/null: pass SERVER_STDIN explicitly)
+  timeout 60 ip netns exec "$SRV_NS" "$@" <"${SERVER_STDIN:-/dev/null}" &
   SERVER_PID=$!
   BG_PIDS+=("$SERVER_PID")
   wait_listen "$port"
@@ -199,9 +200,12 @@ sc_neg_tls() {
     -subj "/CN=wsk-test.invalid" -days 2 -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
   start_capture neg_tls
   # server: sends two lines after the handshake, exits after one connection
-  start_server 8443 openssl s_server -quiet -tls1_3 -naccept 1 -accept $SRV_IP:8443 \
-      -cert "$d/cert.pem" -key "$d/key.pem" \
-    < <(sleep 1.0; printf 'server line 1: hello from s_server\nserver line 2: still TLS\n'; sleep 3)
+  # s_server sends what it reads on stdin; stdin must stay open until the client is done
+  mkfifo "$d/srv-stdin"
+  { sleep 1.0; printf 'server line 1: hello from s_server\nserver line 2: still TLS\n'; sleep 3; } >"$d/srv-stdin" &
+  BG_PIDS+=("$!")
+  SERVER_STDIN="$d/srv-stdin" start_server 8443 openssl s_server -quiet -tls1_3 -naccept 1 \
+    -accept $SRV_IP:8443 -cert "$d/cert.pem" -key "$d/key.pem"
   { sleep 0.5; printf 'client line 1: GET / HTTP/1.1\nclient line 2: Upgrade: websocket\n'; sleep 1.5; } |
     run_client openssl s_client -quiet -tls1_3 -connect $SRV_IP:8443 -servername wsk-test.invalid >/dev/null 2>&1 || true
   wait "$SERVER_PID" || true
@@ -225,9 +229,12 @@ sc_neg_redis() {
   fi
   start_capture neg_redis
   start_server 6379 redis-server --bind $SRV_IP --port 6379 --save '' --appendonly no \
-    --daemonize no --protected-mode no --dir "$TMP" --loglevel warning
-  printf 'SET greeting "hello websocket"\nGET greeting\nPING\n' |
-    run_client redis-cli -h $SRV_IP -p 6379 >&2
+    --daemonize no --protected-mode no --dir "$TMP" --loglevel warning >/dev/null
+  # one redis-cli invocation (= one TCP connection) per command: when fed
+  # commands on stdin, redis-cli 7 first downloads COMMAND DOCS (~180 kB)
+  run_client redis-cli -h $SRV_IP -p 6379 SET greeting "hello websocket" >&2
+  run_client redis-cli -h $SRV_IP -p 6379 GET greeting >&2
+  run_client redis-cli -h $SRV_IP -p 6379 PING >&2
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" || true
   stop_capture
