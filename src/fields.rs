@@ -12,6 +12,7 @@ pub enum Ft {
     Uint32,
     Uint64,
     Bytes,
+    RelativeTime,
     String,
     FrameNum,
 }
@@ -25,6 +26,7 @@ impl Ft {
             Ft::Uint32 => "FT_UINT32",
             Ft::Uint64 => "FT_UINT64",
             Ft::Bytes => "FT_BYTES",
+            Ft::RelativeTime => "FT_RELATIVE_TIME",
             Ft::String => "FT_STRING",
             Ft::FrameNum => "FT_FRAMENUM",
         }
@@ -46,7 +48,8 @@ pub enum Display {
 
 #[derive(Clone, Copy, Debug)]
 pub struct FieldDef {
-    pub id: F,
+    /// Position in its table (`F` or `K` as u16).
+    pub id: u16,
     pub abbrev: &'static str,
     pub name: &'static str,
     pub ft: Ft,
@@ -88,7 +91,7 @@ pub enum F {
 }
 
 const fn f(
-    id: F,
+    id: u16,
     abbrev: &'static str,
     name: &'static str,
     ft: Ft,
@@ -107,7 +110,7 @@ const fn f(
 
 pub static FIELDS: [FieldDef; 28] = [
     f(
-        F::Fin,
+        F::Fin as u16,
         "ws.fin",
         "Fin",
         Ft::Boolean,
@@ -115,7 +118,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Final frame of a message",
     ),
     f(
-        F::Rsv1,
+        F::Rsv1 as u16,
         "ws.rsv1",
         "Reserved 1",
         Ft::Boolean,
@@ -123,7 +126,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "RSV1 header bit (permessage-deflate: compressed message)",
     ),
     f(
-        F::Rsv2,
+        F::Rsv2 as u16,
         "ws.rsv2",
         "Reserved 2",
         Ft::Boolean,
@@ -131,7 +134,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "RSV2 header bit",
     ),
     f(
-        F::Rsv3,
+        F::Rsv3 as u16,
         "ws.rsv3",
         "Reserved 3",
         Ft::Boolean,
@@ -139,7 +142,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "RSV3 header bit",
     ),
     f(
-        F::Opcode,
+        F::Opcode as u16,
         "ws.opcode",
         "Opcode",
         Ft::Uint8,
@@ -147,7 +150,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Frame opcode",
     ),
     f(
-        F::Mask,
+        F::Mask as u16,
         "ws.mask",
         "Mask",
         Ft::Boolean,
@@ -155,7 +158,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Payload is masked",
     ),
     f(
-        F::Len,
+        F::Len as u16,
         "ws.len",
         "Payload length",
         Ft::Uint64,
@@ -163,7 +166,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Payload length from the 7-bit, 16-bit or 64-bit length form",
     ),
     f(
-        F::MaskingKey,
+        F::MaskingKey as u16,
         "ws.masking_key",
         "Masking key",
         Ft::Bytes,
@@ -171,7 +174,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "The 4-byte masking key",
     ),
     f(
-        F::Payload,
+        F::Payload as u16,
         "ws.payload",
         "Payload",
         Ft::Bytes,
@@ -179,7 +182,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "The frame's payload after unmasking",
     ),
     f(
-        F::MaskedPayload,
+        F::MaskedPayload as u16,
         "ws.masked_payload",
         "Masked payload",
         Ft::Bytes,
@@ -187,7 +190,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "The payload as on the wire (masked frames only)",
     ),
     f(
-        F::PayloadText,
+        F::PayloadText as u16,
         "ws.payload.text",
         "Payload text",
         Ft::String,
@@ -195,7 +198,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "The frame's payload as text (Text frames and their continuations)",
     ),
     f(
-        F::Dir,
+        F::Dir as u16,
         "ws.dir",
         "Direction",
         Ft::String,
@@ -203,7 +206,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Who sent the frame: client or server",
     ),
     f(
-        F::MsgIndex,
+        F::MsgIndex as u16,
         "ws.msg.index",
         "Message number",
         Ft::Uint32,
@@ -211,7 +214,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "1-based message number per direction; all frames of a message share it",
     ),
     f(
-        F::MsgType,
+        F::MsgType as u16,
         "ws.msg.type",
         "Message type",
         Ft::Uint8,
@@ -219,7 +222,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Opcode of the message's first frame",
     ),
     f(
-        F::MsgFragment,
+        F::MsgFragment as u16,
         "ws.msg.fragment",
         "Fragment number",
         Ft::Uint32,
@@ -227,7 +230,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "1-based position of this frame within its message",
     ),
     f(
-        F::MsgLen,
+        F::MsgLen as u16,
         "ws.msg.len",
         "Message length",
         Ft::Uint64,
@@ -235,7 +238,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Total application length of the message (on the frame that completes it)",
     ),
     f(
-        F::MsgFrames,
+        F::MsgFrames as u16,
         "ws.msg.frames",
         "Message frames",
         Ft::Uint32,
@@ -243,7 +246,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Number of frames of the message (on the frame that completes it)",
     ),
     f(
-        F::MsgText,
+        F::MsgText as u16,
         "ws.msg.text",
         "Message text",
         Ft::String,
@@ -251,7 +254,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "The whole text message (on the frame that completes it)",
     ),
     f(
-        F::MsgData,
+        F::MsgData as u16,
         "ws.msg.data",
         "Message data",
         Ft::Bytes,
@@ -259,7 +262,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "The whole message bytes (on the frame that completes it)",
     ),
     f(
-        F::CloseCode,
+        F::CloseCode as u16,
         "ws.close.code",
         "Close code",
         Ft::Uint16,
@@ -267,7 +270,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Status code of a Close frame (RFC 6455 section 7.4)",
     ),
     f(
-        F::CloseReason,
+        F::CloseReason as u16,
         "ws.close.reason",
         "Close reason",
         Ft::String,
@@ -275,7 +278,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Reason text of a Close frame",
     ),
     f(
-        F::HandshakeKey,
+        F::HandshakeKey as u16,
         "ws.handshake.key",
         "Sec-WebSocket-Key",
         Ft::String,
@@ -283,7 +286,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Key of the Upgrade request",
     ),
     f(
-        F::HandshakeAccept,
+        F::HandshakeAccept as u16,
         "ws.handshake.accept",
         "Sec-WebSocket-Accept",
         Ft::String,
@@ -291,7 +294,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Accept value of the 101 response",
     ),
     f(
-        F::HandshakeProtocol,
+        F::HandshakeProtocol as u16,
         "ws.handshake.protocol",
         "Sec-WebSocket-Protocol",
         Ft::String,
@@ -299,7 +302,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Subprotocol offered (request) or chosen (response)",
     ),
     f(
-        F::HandshakeExtensions,
+        F::HandshakeExtensions as u16,
         "ws.handshake.extensions",
         "Sec-WebSocket-Extensions",
         Ft::String,
@@ -307,7 +310,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Extensions offered (request) or negotiated (response)",
     ),
     f(
-        F::HandshakeAcceptValid,
+        F::HandshakeAcceptValid as u16,
         "ws.handshake.accept_valid",
         "Accept valid",
         Ft::Boolean,
@@ -315,7 +318,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Sec-WebSocket-Accept = base64(SHA-1(key + GUID)) (RFC 6455 section 4.2.2)",
     ),
     f(
-        F::HandshakeRequestIn,
+        F::HandshakeRequestIn as u16,
         "ws.handshake.request_in",
         "Upgrade request in",
         Ft::FrameNum,
@@ -323,7 +326,7 @@ pub static FIELDS: [FieldDef; 28] = [
         "Frame of the connection's Upgrade request",
     ),
     f(
-        F::HandshakeResponseIn,
+        F::HandshakeResponseIn as u16,
         "ws.handshake.response_in",
         "Upgrade response in",
         Ft::FrameNum,
@@ -332,10 +335,43 @@ pub static FIELDS: [FieldDef; 28] = [
     ),
 ];
 
+/// Keep-alive field identifiers: the index of each field in `KA_FIELDS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum K {
+    Layer,
+    Kind,
+    Style,
+    Num,
+    Idle,
+    Interval,
+    ReplyIn,
+    ReplyTo,
+    Rtt,
+    Unanswered,
+    Unsolicited,
+    Verdict,
+}
+
+/// The `keepalive` protocol's fields (all generated annotations).
+pub static KA_FIELDS: [FieldDef; 12] = [
+    f(K::Layer as u16, "keepalive.layer", "Layer", Ft::String, Display::Plain, "tcp or ws"),
+    f(K::Kind as u16, "keepalive.kind", "Kind", Ft::String, Display::Plain, "probe, ack, ping or pong"),
+    f(K::Style as u16, "keepalive.style", "Probe style", Ft::String, Display::Plain, "TCP probes: zero-byte or one-byte"),
+    f(K::Num as u16, "keepalive.num", "Number in idle run", Ft::Uint32, Display::Plain, "1-based number of this probe/ping in the current idle run of its sender (resets when data flows)"),
+    f(K::Idle as u16, "keepalive.idle", "Idle time", Ft::RelativeTime, Display::Plain, "Time since the last data on the connection, either direction"),
+    f(K::Interval as u16, "keepalive.interval", "Interval", Ft::RelativeTime, Display::Plain, "Time since the previous probe/ping of the same sender"),
+    f(K::ReplyIn as u16, "keepalive.reply_in", "Answered in", Ft::FrameNum, Display::Plain, "On a probe/ping: the frame that answered it"),
+    f(K::ReplyTo as u16, "keepalive.reply_to", "Answer to", Ft::FrameNum, Display::Plain, "On an ack/pong: the frame it answers"),
+    f(K::Rtt as u16, "keepalive.rtt", "Round-trip time", Ft::RelativeTime, Display::Plain, "On an ack/pong: time since the probe/ping"),
+    f(K::Unanswered as u16, "keepalive.unanswered", "Unanswered", Ft::Boolean, Display::Plain, "On a probe/ping that got no answer"),
+    f(K::Unsolicited as u16, "keepalive.unsolicited", "Unsolicited", Ft::Boolean, Display::Plain, "On a pong that answers no ping"),
+    f(K::Verdict as u16, "keepalive.verdict", "Verdict", Ft::String, Display::Plain, "On the last probe of an unanswered run, or the RST/FIN after it"),
+];
+
 /// The README's field reference, as a Markdown table.
 pub fn markdown_reference() -> String {
     let mut s = String::from("| field | type | description |\n|---|---|---|\n");
-    for d in FIELDS.iter() {
+    for d in FIELDS.iter().chain(KA_FIELDS.iter()) {
         s.push_str(&format!(
             "| `{}` | {} | {} |\n",
             d.abbrev,
@@ -355,6 +391,9 @@ mod tests {
         for (i, d) in FIELDS.iter().enumerate() {
             assert_eq!(d.id as usize, i, "{} is out of place", d.abbrev);
         }
+        for (i, d) in KA_FIELDS.iter().enumerate() {
+            assert_eq!(d.id as usize, i, "{} is out of place", d.abbrev);
+        }
     }
 
     #[test]
@@ -362,6 +401,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for d in FIELDS.iter() {
             assert!(d.abbrev.starts_with("ws."), "{}", d.abbrev);
+            assert!(seen.insert(d.abbrev), "duplicate {}", d.abbrev);
+        }
+        for d in KA_FIELDS.iter() {
+            assert!(d.abbrev.starts_with("keepalive."), "{}", d.abbrev);
             assert!(seen.insert(d.abbrev), "duplicate {}", d.abbrev);
         }
     }

@@ -207,12 +207,21 @@ fn py_basic_length_forms_and_unmasking() {
 fn py_basic_handshake_fields() {
     let t = ts!();
     let cap = t.capture("py_basic.pcapng");
+    let get = t.fields(
+        &cap,
+        "http.sec_websocket_key",
+        &["frame.number", "http.sec_websocket_key"],
+        &[],
+    );
+    assert_eq!(get.len(), 1);
+    // The handshake shows on the 101 response: the request's key, the accept and its check.
     let rows = t.fields(
         &cap,
-        "ws.handshake.key or ws.handshake.accept",
+        "ws.handshake.accept",
         &[
             "frame.number",
-            "http.sec_websocket_key",
+            "http.response.code",
+            "ws.handshake.request_in",
             "ws.handshake.key",
             "http.sec_websocket_accept",
             "ws.handshake.accept",
@@ -220,11 +229,13 @@ fn py_basic_handshake_fields() {
         ],
         &[],
     );
-    assert_eq!(rows.len(), 2, "{rows:?}");
-    assert_eq!(rows[0][1], rows[0][2]);
-    assert!(!rows[0][2].is_empty());
-    assert_eq!(rows[1][3], rows[1][4]);
-    assert_eq!(rows[1][5], "1");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let r = &rows[0];
+    assert_eq!(r[1], "101");
+    assert_eq!(r[2], get[0][0]);
+    assert_eq!(r[3], get[0][1]);
+    assert_eq!(r[4], r[5]);
+    assert_eq!(r[6], "1");
     // Every WebSocket frame points back to the handshake.
     let refs = t.fields(
         &cap,
@@ -233,10 +244,38 @@ fn py_basic_handshake_fields() {
         &[],
     );
     assert!(
-        refs.iter()
-            .all(|r| r[0] == rows[0][0] && r[1] == rows[1][0]),
+        refs.iter().all(|x| x[0] == get[0][0] && x[1] == r[0]),
         "{refs:?}"
     );
+    // The GET itself is HTTP's only: nothing of ws on it, in one pass or two.
+    for extra in [&[][..], &["-2"][..]] {
+        let on_get = t.fields(
+            &cap,
+            &format!("ws and frame.number == {}", get[0][0]),
+            &["frame.number"],
+            extra,
+        );
+        assert!(on_get.is_empty());
+    }
+}
+
+/// Info without the keep-alive annotations, which gain "→ answered in" on a second pass.
+fn strip_ka(info: &str) -> String {
+    let mut out = String::new();
+    let mut rest = info;
+    while let Some(i) = [" [KA ", " [Ping", " [Pong"]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
+        out.push_str(&rest[..i]);
+        rest = rest[i..]
+            .find(']')
+            .map(|j| &rest[i + j + 1..])
+            .unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The same fields in one pass, in two passes, and through the `ws_tcp` heuristic or Decode As
@@ -260,14 +299,23 @@ fn results_identical_across_passes_and_detection_paths() {
             "ws.payload",
             "_ws.col.Info",
         ];
-        let one = t.fields(&cap, "ws.opcode", f, &[]);
+        let norm = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+            rows.into_iter()
+                .map(|mut r| {
+                    let last = r.len() - 1;
+                    r[last] = strip_ka(&r[last]);
+                    r
+                })
+                .collect()
+        };
+        let one = norm(t.fields(&cap, "ws.opcode", f, &[]));
         assert!(!one.is_empty(), "{name}: no WebSocket frames");
-        let two = t.fields(&cap, "ws.opcode", f, &["-2"]);
+        let two = norm(t.fields(&cap, "ws.opcode", f, &["-2"]));
         assert_eq!(one, two, "{name}: -2 differs");
         if name == "py_basic.pcapng" {
-            let heur = t.fields(&cap, "ws.opcode", f, &["--disable-heuristic", "http_tcp"]);
+            let heur = norm(t.fields(&cap, "ws.opcode", f, &["--disable-heuristic", "http_tcp"]));
             assert_eq!(one, heur, "{name}: ws_tcp path differs");
-            let forced = t.fields(
+            let forced = norm(t.fields(
                 &cap,
                 "ws.opcode",
                 f,
@@ -279,7 +327,7 @@ fn results_identical_across_passes_and_detection_paths() {
                     "-d",
                     "tcp.port==8765,ws",
                 ],
-            );
+            ));
             assert_eq!(one, forced, "{name}: Decode As differs");
             // With our heuristic off and HTTP's off, nothing is WebSocket.
             let none = t.fields(
@@ -491,14 +539,14 @@ fn segmentation_coalescing_and_fragmentation() {
     );
     // Each frame has its own Info entry, in order.
     let info = t.fields(&cap, "ws.opcode", &["_ws.col.Info"], &[]);
-    assert_eq!(info[0][0], "Client.1 Text [MASKED] len=3 Hel | Client.2 Ping [FIN MASKED] len=1 78 | Client.1 Continuation [FIN MASKED] len=2 lo");
+    assert_eq!(info[0][0], "Client.1 Text [MASKED] len=3 Hel | Client.2 Ping [FIN MASKED] len=1 78 | Client.1 Continuation [FIN MASKED] len=2 lo [Ping #1]");
     assert!(
         info[1][0].starts_with("Server.1 Text [FIN] len=3000 abcdefgabcdefg"),
         "{:?}",
         info[1]
     );
     assert!(
-        info[1][0].ends_with(" | Server.2 Pong [FIN] len=1 78"),
+        strip_ka(&info[1][0]).ends_with(" | Server.2 Pong [FIN] len=1 78"),
         "{:?}",
         info[1]
     );
@@ -548,4 +596,60 @@ fn message_fields_exist_on_completing_frames_only() {
             "every frame here completes its message: {r:?}"
         );
     }
+}
+
+/// The unmask and reassembly caps cut what is shown, say so, and keep the numbers right.
+#[test]
+fn caps_cut_with_an_expert_note() {
+    let t = ts!();
+    let cap = t.capture("py_basic.pcapng");
+    let rows = t.fields(
+        &cap,
+        "ws.len == 200000 and ws.mask == 1",
+        &["ws.len", "ws.payload", "ws.msg.len", "_ws.expert.message"],
+        &["-o", "ws.max_unmask:4"],
+    );
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], "200000");
+    assert_eq!(rows[0][1], "00010203");
+    assert_eq!(rows[0][2], "200000", "the message length is the real one");
+    assert_eq!(
+        rows[0][3],
+        "Unmasked payload cut at 4 of 200000 bytes (preference ws.max_unmask)"
+    );
+
+    let k = Some([9, 8, 7, 6]);
+    let mut p = Pcap::new();
+    let mut c = Conn::open(&mut p, 40200, 8765);
+    c.ws_handshake(&mut p, None);
+    c.client(&mut p, &ws_frame(false, 0, 2, k, b"0123456789", 0, None));
+    let last = c.client(&mut p, &ws_frame(true, 0, 0, k, b"abcdefghij", 0, None));
+    let cap = t.write_capture("handmade_cap.pcap", p.bytes());
+    let rows = t.fields(
+        &cap,
+        "ws.msg.len",
+        &["frame.number", "ws.msg.len", "ws.msg.frames", "ws.msg.data"],
+        &["-o", "ws.max_message:12"],
+    );
+    assert_eq!(
+        rows,
+        vec![vec![
+            last.to_string(),
+            "20".into(),
+            "2".into(),
+            common::hex(b"0123456789ab")
+        ]]
+    );
+    assert_eq!(
+        expert_frames(t, &cap, "message_truncated"),
+        Vec::<u32>::new(),
+        "default cap is large"
+    );
+    let cut = t.fields(
+        &cap,
+        "ws.expert.message_truncated",
+        &["frame.number"],
+        &["-o", "ws.max_message:12"],
+    );
+    assert_eq!(cut, vec![vec![last.to_string()]]);
 }

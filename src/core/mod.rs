@@ -10,6 +10,7 @@ pub mod close;
 pub mod frame;
 pub mod handshake;
 pub mod info;
+pub mod keepalive;
 pub mod mask;
 pub mod message;
 pub mod opcode;

@@ -111,23 +111,30 @@ unsafe fn tree_string(tree: Tree, hfid: c_int) -> Option<String> {
 
 struct Harvest {
     key: Option<String>,
+    /// Set only on a 101 response.
     accept: Option<String>,
     protocol: Option<String>,
     extensions: Option<String>,
 }
 
 /// Read the handshake fields HTTP put into this packet's tree and, on the first pass, store them
-/// for the connection.
+/// for the connection. A response counts only when it is a 101 (a refused upgrade is not
+/// WebSocket).
 unsafe fn harvest_handshake(pinfo: Pinfo, tree: Tree) -> Option<(u32, Harvest)> {
+    let key = tree_string(tree, HTTP_KEY.load(Relaxed));
+    let accept = tree_string(tree, HTTP_ACCEPT.load(Relaxed));
+    if key.is_none() && accept.is_none() {
+        return None;
+    }
+    let mut code = 0u32;
+    let is_101 =
+        sys::wsk_tree_uint_field(tree, HTTP_CODE.load(Relaxed), &mut code) != 0 && code == 101;
     let h = Harvest {
-        key: tree_string(tree, HTTP_KEY.load(Relaxed)),
-        accept: tree_string(tree, HTTP_ACCEPT.load(Relaxed)),
+        key,
+        accept: accept.filter(|_| is_101),
         protocol: tree_string(tree, HTTP_PROTOCOL.load(Relaxed)),
         extensions: tree_string(tree, HTTP_EXTENSIONS.load(Relaxed)),
     };
-    if h.key.is_none() && h.accept.is_none() {
-        return None;
-    }
     let conv = conv_index(pinfo, true)?;
     if !visited(pinfo) {
         let num = (*pinfo).num;
@@ -160,7 +167,8 @@ unsafe fn add_string(tree: Tree, f: F, tvb: Tvb, value: &str) -> Item {
     it
 }
 
-/// Postdissector: on the Upgrade request and the 101 response, record the handshake and show it.
+/// Postdissector: records the handshake (first pass) and, on the 101 response, shows it: the
+/// request's key, the accept and whether it is right, the subprotocol and the extensions.
 pub unsafe extern "C" fn postdissect_handshake(
     tvb: Tvb,
     pinfo: Pinfo,
@@ -171,35 +179,33 @@ pub unsafe extern "C" fn postdissect_handshake(
         let Some((conv, h)) = harvest_handshake(pinfo, tree) else {
             return 0;
         };
+        let Some(accept) = &h.accept else { return 0 };
+        let (key, request) = {
+            let st = state::store();
+            let hs = st.conns.get(&conv).map(|c| &c.hs);
+            (
+                hs.and_then(|h| h.key.clone()),
+                hs.and_then(|h| h.request_frame),
+            )
+        };
         let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
+        sys::proto_item_append_text(ti, c"%s".as_ptr(), c", WebSocket handshake".as_ptr());
         let st = sys::proto_item_add_subtree(ti, ett(ETT_HANDSHAKE));
-        if let Some(k) = &h.key {
-            let label = cstring(", Upgrade request");
-            sys::proto_item_append_text(ti, c"%s".as_ptr(), label.as_ptr());
+        if let Some(n) = request {
+            let it = sys::proto_tree_add_uint(st, hf(F::HandshakeRequestIn), tvb, 0, 0, n);
+            sys::wsk_item_set_generated(it);
+        }
+        if let Some(k) = &key {
             add_string(st, F::HandshakeKey, tvb, k);
         }
-        if let Some(a) = &h.accept {
-            let label = cstring(", 101 response");
-            sys::proto_item_append_text(ti, c"%s".as_ptr(), label.as_ptr());
-            add_string(st, F::HandshakeAccept, tvb, a);
-            let key = state::store()
-                .conns
-                .get(&conv)
-                .and_then(|c| c.hs.key.clone());
-            if let Some(key) = key {
-                let ok = crate::core::handshake::accept_is_valid(&key, a);
-                let it = sys::proto_tree_add_boolean(
-                    st,
-                    hf(F::HandshakeAcceptValid),
-                    tvb,
-                    0,
-                    0,
-                    ok as u32,
-                );
-                sys::wsk_item_set_generated(it);
-                if !ok {
-                    sys::expert_add_info(pinfo, it, ei(Anomaly::AcceptMismatch));
-                }
+        add_string(st, F::HandshakeAccept, tvb, accept);
+        if let Some(k) = &key {
+            let ok = crate::core::handshake::accept_is_valid(k, accept);
+            let it =
+                sys::proto_tree_add_boolean(st, hf(F::HandshakeAcceptValid), tvb, 0, 0, ok as u32);
+            sys::wsk_item_set_generated(it);
+            if !ok {
+                sys::expert_add_info(pinfo, it, ei(Anomaly::AcceptMismatch));
             }
         }
         if let Some(p) = &h.protocol {
@@ -225,8 +231,35 @@ pub unsafe extern "C" fn wsk_rs_prepare(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c
     guard("wsk_rs_prepare", 0, || unsafe {
         // HTTP may call us for the bytes after a 101 in the same segment: its fields are in the tree.
         harvest_handshake(pinfo, tree);
+        // A one-byte TCP keep-alive probe's garbage byte (0x00) is not a WebSocket frame; TCP hands
+        // it over when its sequence analysis is off.
+        if sys::tvb_reported_length(tvb) == 1 {
+            super::keepalive::feed_tcp(pinfo, tree);
+            if super::keepalive::is_one_byte_probe((*pinfo).num) {
+                return 2;
+            }
+        }
         // A WebSocket frame never starts with "GET " or "HTTP/" (reserved opcode / fragmented Close).
-        starts_with_http(tvb) as c_int
+        if starts_with_http(tvb) {
+            return 1;
+        }
+        // Between an Upgrade request and its 101 (or forever, when refused), the connection is
+        // HTTP's: response bodies too.
+        let num = (*pinfo).num;
+        let Some(conv) = conv_index(pinfo, true) else {
+            return 0;
+        };
+        let st = state::store();
+        let hs = st.conns.get(&conv).map(|c| &c.hs);
+        let before_101 = match (
+            hs.and_then(|h| h.request_frame),
+            hs.and_then(|h| h.response_frame),
+        ) {
+            (Some(_), None) => true,
+            (_, Some(resp)) => num < resp,
+            (None, None) => false,
+        };
+        before_101 as c_int
     })
 }
 
@@ -286,7 +319,7 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
     if first_in_packet {
         sys::col_set_str((*pinfo).cinfo, sys::COL_PROTOCOL as c_int, c"WS".as_ptr());
         // After a 101 in the same segment, HTTP's Info stays and the frames are appended to it.
-        if sys::proto_is_frame_protocol((*pinfo).layers, c"http".as_ptr()) == 0 {
+        if !is_response_frame(pinfo) {
             sys::col_clear((*pinfo).cinfo, sys::COL_INFO as c_int);
         }
     }
@@ -352,6 +385,18 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
     reported
 }
 
+/// Is this packet the connection's 101 response (which HTTP shows)?
+unsafe fn is_response_frame(pinfo: Pinfo) -> bool {
+    let Some(conv) = conv_index(pinfo, true) else {
+        return false;
+    };
+    let num = (*pinfo).num;
+    state::store()
+        .conns
+        .get(&conv)
+        .is_some_and(|c| c.hs.response_frame == Some(num))
+}
+
 unsafe fn frame_record(
     pinfo: Pinfo,
     ordinal: u32,
@@ -368,11 +413,20 @@ unsafe fn frame_record(
     let conv = conv_index(pinfo, true)?;
     let src = src_endpoint(pinfo);
     let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
-    let mut st = state::store();
-    if let Some(r) = st.frames.get(&key) {
-        return Some(r.clone());
-    }
-    Some(st.first_pass_frame(conv, key, &src, hdr, payload, complete, max))
+    let rec = {
+        let mut st = state::store();
+        if let Some(r) = st.frames.get(&key) {
+            return Some(r.clone());
+        }
+        st.first_pass_frame(conv, key, &src, hdr, payload, complete, max)
+    };
+    // Keep-alive analysis sees pings, pongs and data in order, on the first pass.
+    let opcode = match hdr.opcode_raw {
+        0 => 1, // a continuation is data too
+        o => o,
+    };
+    super::keepalive::feed_ws(pinfo, conv, opcode, payload);
+    Some(rec)
 }
 
 unsafe fn add_gen_uint(tree: Tree, f: F, tvb: Tvb, v: u32) -> Item {

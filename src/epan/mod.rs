@@ -6,6 +6,7 @@
 
 mod dissect;
 mod guard;
+mod keepalive;
 mod plugin;
 mod register;
 mod state;

@@ -12,7 +12,7 @@ use super::sys;
 use crate::core::anomaly::Anomaly;
 use crate::core::close::CLOSE_CODE_RANGES;
 use crate::core::opcode::OPCODE_NAMES;
-use crate::fields::{Display, Ft, F, FIELDS};
+use crate::fields::{Display, FieldDef, Ft, F, FIELDS};
 
 const NFIELDS: usize = FIELDS.len();
 const NANOM: usize = Anomaly::ALL.len();
@@ -44,7 +44,7 @@ pub static HTTP_KEY: AtomicI32 = AtomicI32::new(-1);
 pub static HTTP_ACCEPT: AtomicI32 = AtomicI32::new(-1);
 pub static HTTP_PROTOCOL: AtomicI32 = AtomicI32::new(-1);
 pub static HTTP_EXTENSIONS: AtomicI32 = AtomicI32::new(-1);
-pub static HTTP_UPGRADE: AtomicI32 = AtomicI32::new(-1);
+pub static HTTP_CODE: AtomicI32 = AtomicI32::new(-1);
 
 pub fn hf(f: F) -> c_int {
     HF[f as usize].load(Relaxed)
@@ -66,13 +66,13 @@ pub fn ei(a: Anomaly) -> *mut sys::expert_field {
 }
 
 /// A string that lives for the rest of the program (Wireshark keeps the pointer).
-fn leak_cstr(s: &str) -> *const c_char {
+pub(super) fn leak_cstr(s: &str) -> *const c_char {
     CString::new(s.replace('\0', " "))
         .unwrap_or_default()
         .into_raw()
 }
 
-fn name_free(name: &str, short: &str, filter: &str) -> bool {
+pub(super) fn name_free(name: &str, short: &str, filter: &str) -> bool {
     let (n, s, f) = (
         CString::new(name).unwrap(),
         CString::new(short).unwrap(),
@@ -113,10 +113,11 @@ pub fn register_protoinfo() {
     };
     PROTO_WS.store(id, Relaxed);
 
-    register_fields(id);
+    register_fields(id, &FIELDS, &HF);
     register_subtrees();
     register_experts(id);
     register_prefs(id);
+    super::keepalive::register_protoinfo();
 }
 
 fn field_taken(abbrev: &str) -> bool {
@@ -157,11 +158,11 @@ fn range_strings_close() -> *const std::ffi::c_void {
     Box::leak(v.into_boxed_slice()).as_ptr() as *const _
 }
 
-fn register_fields(proto: c_int) {
+pub(super) fn register_fields(proto: c_int, table: &'static [FieldDef], ids: &'static [AtomicI32]) {
     let opcode_vals = value_strings_opcode();
     let close_vals = range_strings_close();
-    let mut infos: Vec<sys::hf_register_info> = Vec::with_capacity(NFIELDS);
-    for (i, d) in FIELDS.iter().enumerate() {
+    let mut infos: Vec<sys::hf_register_info> = Vec::with_capacity(table.len());
+    for (i, d) in table.iter().enumerate() {
         if field_taken(d.abbrev) {
             warn(&format!(
                 "ws-keepalive: field '{}' is already registered by another dissector; filters on it will match both",
@@ -175,6 +176,7 @@ fn register_fields(proto: c_int) {
             Ft::Uint32 => sys::ftenum_FT_UINT32,
             Ft::Uint64 => sys::ftenum_FT_UINT64,
             Ft::Bytes => sys::ftenum_FT_BYTES,
+            Ft::RelativeTime => sys::ftenum_FT_RELATIVE_TIME,
             Ft::String => sys::ftenum_FT_STRING,
             Ft::FrameNum => sys::ftenum_FT_FRAMENUM,
         };
@@ -205,12 +207,15 @@ fn register_fields(proto: c_int) {
                 (Ft::String, Display::Plain) => {
                     (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0)
                 }
+                (Ft::RelativeTime, Display::Plain) => {
+                    (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0)
+                }
                 (Ft::FrameNum, Display::Plain) => {
                     (sys::field_display_e_BASE_NONE as c_int, ptr::null(), 0)
                 }
             };
         infos.push(sys::hf_register_info {
-            p_id: HF[i].as_ptr(),
+            p_id: ids[i].as_ptr(),
             hfinfo: sys::header_field_info {
                 name: leak_cstr(d.name),
                 abbrev: leak_cstr(d.abbrev),
@@ -346,7 +351,7 @@ pub fn register_handoff() {
             (&HTTP_ACCEPT, c"http.sec_websocket_accept"),
             (&HTTP_PROTOCOL, c"http.sec_websocket_protocol"),
             (&HTTP_EXTENSIONS, c"http.sec_websocket_extensions"),
-            (&HTTP_UPGRADE, c"http.upgrade"),
+            (&HTTP_CODE, c"http.response.code"),
         ] {
             slot.store(sys::proto_registrar_get_id_byname(name.as_ptr()), Relaxed);
         }
@@ -357,11 +362,13 @@ pub fn register_handoff() {
             HTTP_ACCEPT.load(Relaxed),
             HTTP_PROTOCOL.load(Relaxed),
             HTTP_EXTENSIONS.load(Relaxed),
+            HTTP_CODE.load(Relaxed),
         ];
-        if sys::wsk_set_wanted_hfids(post, ids.as_ptr(), ids.len() as c_int) < 4 {
+        if sys::wsk_set_wanted_hfids(post, ids.as_ptr(), ids.len() as c_int) < 5 {
             warn("ws-keepalive: HTTP's Sec-WebSocket-* fields not found; handshake details will be missing");
         }
 
+        super::keepalive::register_handoff();
         sys::register_init_routine(Some(super::state::init_routine));
         sys::register_cleanup_routine(Some(super::state::cleanup_routine));
     }

@@ -105,8 +105,12 @@ void wsk_set_handles(dissector_handle_t ws, dissector_handle_t http)
 int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     /* 1: the bytes are the HTTP handshake (Decode As, or a connection the heuristic claimed). */
-    if (wsk_rs_prepare(tvb, pinfo, tree) == 1 && wsk_http_handle)
+    int what = wsk_rs_prepare(tvb, pinfo, tree);
+    if (what == 1 && wsk_http_handle)
         return call_dissector_only(wsk_http_handle, tvb, pinfo, tree, data);
+    /* 2: a one-byte TCP keep-alive probe; its byte is consumed, not parsed (see the keepalive tree). */
+    if (what == 2)
+        return (int)tvb_captured_length(tvb);
     tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 2, wsk_rs_pdu_len, wsk_rs_pdu, data);
     return (int)tvb_captured_length(tvb);
 }
@@ -137,6 +141,25 @@ void wsk_add_heuristic(const char *internal_name, int proto)
 {
     heur_dissector_add("tcp", wsk_heur_ws_tcp, "WebSocket over TCP (ws-keepalive)", internal_name, proto,
                        HEURISTIC_ENABLE);
+}
+
+/* The value of the last FT_UINT* field `hfid` in the packet's tree (the innermost layer). */
+int wsk_tree_uint_field(proto_tree *tree, int hfid, guint32 *out)
+{
+    if (!tree || hfid <= 0 || !out)
+        return 0;
+    GPtrArray *items = proto_get_finfo_ptr_array(tree, hfid);
+    if (!items || items->len == 0)
+        return 0;
+    field_info *fi = (field_info *)g_ptr_array_index(items, items->len - 1);
+    if (!fi)
+        return 0;
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+    *out = fvalue_get_uinteger(fi->value);
+#else
+    *out = fvalue_get_uinteger(&fi->value);
+#endif
+    return 1;
 }
 
 int wsk_heur_name_taken(const char *internal_name)

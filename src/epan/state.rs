@@ -142,6 +142,8 @@ fn clear() {
     s.conns.shrink_to_fit();
     s.frames.clear();
     s.frames.shrink_to_fit();
+    drop(s);
+    super::keepalive::clear();
 }
 
 pub extern "C" fn init_routine() {
