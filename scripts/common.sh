@@ -55,6 +55,8 @@ make_test_home() {
   WSK_HOME="$(mktemp -d "${TMPDIR:-/tmp}/wsk-home.XXXXXX")"
   mkdir -p "$WSK_HOME/.local/lib/wireshark/plugins/$ver/epan"
   install -m 0644 "$so" "$WSK_HOME/.local/lib/wireshark/plugins/$ver/epan/ws_keepalive.so"
+  mkdir -p "$WSK_HOME/.config/wireshark/profiles"
+  cp -r "$ROOT/plugin/profiles/ws-keepalive" "$WSK_HOME/.config/wireshark/profiles/"
   chmod -R a+rX "$WSK_HOME"
   [ "$(id -u)" -eq 0 ] && chown -R nobody:nogroup "$WSK_HOME"
   export WSK_HOME

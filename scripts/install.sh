@@ -13,3 +13,8 @@ dest="$home/.local/lib/wireshark/plugins/$ver/epan"
 mkdir -p "$dest"
 install -m 0644 "$so" "$dest/ws_keepalive.so"
 say "installed $dest/ws_keepalive.so (Wireshark $ver)"
+# The column profile (select it in the GUI, or `tshark -C ws-keepalive`).
+profiles="$home/.config/wireshark/profiles"
+mkdir -p "$profiles"
+cp -r "$ROOT/plugin/profiles/ws-keepalive" "$profiles/"
+say "installed the configuration profile $profiles/ws-keepalive"

@@ -31,7 +31,7 @@ run_tshark -r "$capture" -Y ws.msg.len -T fields -E separator=/t -E occurrence=a
       dir = (d[i] == "client") ? "Client" : "Server";
       if (t == "Close") prev = "code=" $8 " " $9;
       else if (t == "Text") prev = substr(tx[i], 1, 60) (length(tx[i]) > 60 ? "..." : "");
-      else prev = substr(da[i], 1, 32) (length(da[i]) > 32 ? "..." : "");
+      else if (da[i] == "<none>") prev = ""; else prev = substr(da[i], 1, 32) (length(da[i]) > 32 ? "..." : "");
       printf "%s.%s\t%-6s\tlen=%s\tframes=%s\t%s\n", dir, idx[i], t, ln[i], fr[i], prev;
     }
   }'

@@ -273,7 +273,9 @@ fn secs(ns: i64) -> String {
 }
 
 fn ms(ns: i64) -> String {
-    if ns.abs() < 1_000_000_000 {
+    if ns.abs() < 1_000_000 {
+        format!("{:.3}ms", ns as f64 / 1e6)
+    } else if ns.abs() < 1_000_000_000 {
         format!("{:.1}ms", ns as f64 / 1e6)
     } else {
         format!("{:.3}s", ns as f64 / 1e9)
@@ -361,7 +363,12 @@ pub unsafe extern "C" fn postdissect_keepalive(
                     let asks = matches!(e.kind, Kind::Probe | Kind::Ping);
                     // "Unanswered" is only known once the whole capture was read.
                     let unanswered = asks && again && tr.is_some_and(|t| t.unanswered(e.frame));
-                    let verdict = tr.and_then(|t| t.verdict(e.frame));
+                    // A probe's verdict needs the rest of the capture too.
+                    let verdict = if again || !asks {
+                        tr.and_then(|t| t.verdict(e.frame))
+                    } else {
+                        None
+                    };
                     (e.clone(), reply_in, unanswered, verdict)
                 })
                 .collect()

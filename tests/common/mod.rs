@@ -77,6 +77,13 @@ pub fn tshark() -> Option<&'static Tshark> {
         std::fs::create_dir_all(&epan).unwrap();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::copy(plugin_path(), epan.join("ws_keepalive.so")).unwrap();
+        let profiles = home.join(".config/wireshark/profiles/ws-keepalive");
+        std::fs::create_dir_all(&profiles).unwrap();
+        std::fs::copy(
+            root().join("plugin/profiles/ws-keepalive/preferences"),
+            profiles.join("preferences"),
+        )
+        .unwrap();
         let as_nobody = is_root();
         chmod_tree(&base);
         if as_nobody {

@@ -62,6 +62,10 @@ impl Pcap {
         self.count
     }
 
+    pub fn advance_us(&mut self, us: u64) {
+        self.t_us += us;
+    }
+
     pub fn bytes(&self) -> &[u8] {
         &self.buf
     }
@@ -79,6 +83,7 @@ pub const SYN: u8 = 0x02;
 pub const ACK: u8 = 0x10;
 pub const PSH: u8 = 0x08;
 pub const FIN: u8 = 0x01;
+pub const RST: u8 = 0x04;
 
 impl Conn {
     /// A connection with its three-way handshake written to `p`.
@@ -169,6 +174,50 @@ impl Conn {
             self.sseq = self.sseq.wrapping_add(payload.len() as u32);
         }
         n
+    }
+
+    /// A connection already open when the capture starts (no handshake written).
+    pub fn midstream(cli_port: u16, srv_port: u16, cseq: u32, sseq: u32) -> Conn {
+        Conn {
+            cli: ([10, 0, 0, 1], cli_port),
+            srv: ([10, 0, 0, 2], srv_port),
+            cseq,
+            sseq,
+        }
+    }
+
+    /// Next sequence numbers (client, server).
+    pub fn next_seqs(&self) -> (u32, u32) {
+        (self.cseq, self.sseq)
+    }
+
+    /// A segment with an explicit sequence number (keep-alive probes: next - 1); does not move
+    /// the sender's next sequence number.
+    pub fn raw(
+        &mut self,
+        p: &mut Pcap,
+        from_client: bool,
+        seq: u32,
+        flags: u8,
+        payload: &[u8],
+    ) -> u32 {
+        let saved = if from_client {
+            std::mem::replace(&mut self.cseq, seq)
+        } else {
+            std::mem::replace(&mut self.sseq, seq)
+        };
+        let n = self.seg(p, from_client, flags, payload, None);
+        if from_client {
+            self.cseq = saved;
+        } else {
+            self.sseq = saved;
+        }
+        n
+    }
+
+    /// Advance the capture clock (an idle period).
+    pub fn idle(p: &mut Pcap, secs: u64) {
+        p.advance_us(secs * 1_000_000);
     }
 
     pub fn client(&mut self, p: &mut Pcap, payload: &[u8]) -> u32 {
