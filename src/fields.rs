@@ -88,6 +88,14 @@ pub enum F {
     HandshakeAcceptValid,
     HandshakeRequestIn,
     HandshakeResponseIn,
+    CloseInitiator,
+    CloseReplyIn,
+    CloseReplyTo,
+    End,
+    EndAbnormal,
+    DetectedBy,
+    MsgCompressed,
+    MsgWireLen,
 }
 
 const fn f(
@@ -108,7 +116,7 @@ const fn f(
     }
 }
 
-pub static FIELDS: [FieldDef; 28] = [
+pub static FIELDS: [FieldDef; 36] = [
     f(
         F::Fin as u16,
         "ws.fin",
@@ -332,6 +340,70 @@ pub static FIELDS: [FieldDef; 28] = [
         Ft::FrameNum,
         Display::Plain,
         "Frame of the connection's 101 response",
+    ),
+    f(
+        F::CloseInitiator as u16,
+        "ws.close.initiator",
+        "Close initiated by",
+        Ft::String,
+        Display::Plain,
+        "Who sent the connection's first Close: client or server",
+    ),
+    f(
+        F::CloseReplyIn as u16,
+        "ws.close.reply_in",
+        "Close answered in",
+        Ft::FrameNum,
+        Display::Plain,
+        "On the first Close: the frame of the peer's answering Close",
+    ),
+    f(
+        F::CloseReplyTo as u16,
+        "ws.close.reply_to",
+        "Close answers",
+        Ft::FrameNum,
+        Display::Plain,
+        "On the answering Close: the frame of the first Close",
+    ),
+    f(
+        F::End as u16,
+        "ws.end",
+        "Connection end",
+        Ft::String,
+        Display::Plain,
+        "On the first TCP FIN/RST of a WebSocket connection: how it ended",
+    ),
+    f(
+        F::EndAbnormal as u16,
+        "ws.end.abnormal",
+        "Abnormal end",
+        Ft::Boolean,
+        Display::Plain,
+        "The TCP connection ended without a complete Close handshake (1006)",
+    ),
+    f(
+        F::DetectedBy as u16,
+        "ws.detected_by",
+        "Detected by",
+        Ft::String,
+        Display::Plain,
+        "How the connection was recognised: handshake or midstream",
+    ),
+    f(
+        F::MsgCompressed as u16,
+        "ws.msg.compressed",
+        "Message compressed",
+        Ft::Boolean,
+        Display::Plain,
+        "The message was compressed (permessage-deflate, RFC 7692)",
+    ),
+    f(
+        F::MsgWireLen as u16,
+        "ws.msg.wire_len",
+        "Message length on the wire",
+        Ft::Uint64,
+        Display::Plain,
+        "Total payload length of the message's frames as sent (compressed)",
     ),
 ];
 

@@ -464,6 +464,7 @@ fn violations_each_raise_their_expert() {
     // The 2^63 frame above is also only partly there.
     let huge_frame = want.last().unwrap().1[0];
     want.push(("payload_truncated", vec![huge_frame, cut]));
+    want.push(("frame_too_large", vec![huge_frame]));
 
     let cap = t.write_capture("handmade_violations.pcap", p.bytes());
     for (key, frames) in &want {
@@ -652,4 +653,65 @@ fn caps_cut_with_an_expert_note() {
         &["-o", "ws.max_message:12"],
     );
     assert_eq!(cut, vec![vec![last.to_string()]]);
+}
+
+/// Who closed first, which Close answers which, and how TCP ended (real captures).
+#[test]
+fn close_handshake_and_connection_end() {
+    let t = ts!();
+    let cap = t.capture("node_frag.pcapng");
+    let f = [
+        "frame.number",
+        "ws.dir",
+        "ws.close.code",
+        "ws.close.reason",
+        "ws.close.initiator",
+        "ws.close.reply_in",
+        "ws.close.reply_to",
+    ];
+    let rows = t.fields(&cap, "ws.close.code", &f, &["-2"]);
+    assert_eq!(rows.len(), 2);
+    let (first, reply) = (&rows[0], &rows[1]);
+    assert_eq!(first[1..5], ["server", "4000", "bye", "server"]);
+    assert_eq!(first[5], reply[0], "reply_in names the client's Close");
+    assert_eq!(reply[1..5], ["client", "4000", "bye", "server"]);
+    assert_eq!(reply[6], first[0]);
+    let end = t.fields(
+        &cap,
+        "ws.end",
+        &["tcp.flags.fin", "ws.end", "ws.end.abnormal"],
+        &[],
+    );
+    assert_eq!(
+        end,
+        [["1", "closed by the server: Close (4000 Private use) answered by the client, then TCP FIN from the client", "0"]]
+    );
+    // Connections that end without any Close frame: the applications see 1006.
+    for (name, how) in [
+        ("m_abrupt_rst.pcapng", "RST"),
+        ("m_abrupt_fin.pcapng", "FIN"),
+    ] {
+        let cap = t.capture(name);
+        assert!(t
+            .fields(&cap, "ws.close.code", &["frame.number"], &[])
+            .is_empty());
+        let end = t.fields(&cap, "ws.end", &["ws.end", "ws.end.abnormal"], &[]);
+        assert_eq!(end.len(), 1, "{name}");
+        assert!(
+            end[0][0].starts_with(&format!("TCP {how} from the ")),
+            "{name}: {end:?}"
+        );
+        assert!(end[0][0].ends_with(" without a Close handshake (the applications see 1006)"));
+        assert_eq!(end[0][1], "1");
+        assert_eq!(
+            t.fields(
+                &cap,
+                "ws.expert.closed_without_close",
+                &["frame.number"],
+                &[]
+            )
+            .len(),
+            1
+        );
+    }
 }

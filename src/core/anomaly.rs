@@ -41,6 +41,22 @@ pub enum Anomaly {
     PayloadTruncated,
     /// The reassembled message exceeded the cap and was cut.
     MessageTruncated,
+    /// The unmasked payload shown was cut at the preference's cap.
+    UnmaskCapped,
+    /// The frame's length is beyond what is reassembled (a 64-bit length can say 2^63).
+    FrameTooLarge,
+    /// §7.1.5/§7.4.1: the TCP connection ended without a Close handshake; the application sees
+    /// 1006 (abnormal closure).
+    ClosedWithoutHandshake,
+    /// §5.5.1/§7.1.2: a Close that the peer never answered with its own Close.
+    CloseUnanswered,
+    /// RFC 7692: inflating stopped at the decompression cap (a possible deflate bomb).
+    DecompressionCapped,
+    /// RFC 7692: the compressed message does not inflate.
+    DecompressionFailed,
+    /// RFC 7692: compressed, but the extension parameters or the earlier context are unknown
+    /// (the capture began mid-connection).
+    CompressedContextUnknown,
 }
 
 /// Expert-info severity.
@@ -63,7 +79,7 @@ pub enum Group {
 
 impl Anomaly {
     /// Every variant, in declaration order.
-    pub const ALL: [Anomaly; 19] = [
+    pub const ALL: [Anomaly; 26] = [
         Anomaly::UnmaskedFrameFromClient,
         Anomaly::MaskedFrameFromServer,
         Anomaly::RsvWithoutExtension,
@@ -83,7 +99,30 @@ impl Anomaly {
         Anomaly::Length64MsbSet,
         Anomaly::PayloadTruncated,
         Anomaly::MessageTruncated,
+        Anomaly::UnmaskCapped,
+        Anomaly::FrameTooLarge,
+        Anomaly::ClosedWithoutHandshake,
+        Anomaly::CloseUnanswered,
+        Anomaly::DecompressionCapped,
+        Anomaly::DecompressionFailed,
+        Anomaly::CompressedContextUnknown,
     ];
+
+    /// Raised by the glue or by other core modules than `message` (handshake, connection end,
+    /// caps, inflate), not by `Connection::on_frame`.
+    pub fn raised_outside_message(self) -> bool {
+        matches!(
+            self,
+            Anomaly::AcceptMismatch
+                | Anomaly::UnmaskCapped
+                | Anomaly::FrameTooLarge
+                | Anomaly::ClosedWithoutHandshake
+                | Anomaly::CloseUnanswered
+                | Anomaly::DecompressionCapped
+                | Anomaly::DecompressionFailed
+                | Anomaly::CompressedContextUnknown
+        )
+    }
 
     /// Stable snake_case expert name suffix.
     pub fn key(self) -> &'static str {
@@ -107,6 +146,13 @@ impl Anomaly {
             Anomaly::Length64MsbSet => "length_msb_set",
             Anomaly::PayloadTruncated => "payload_truncated",
             Anomaly::MessageTruncated => "message_truncated",
+            Anomaly::UnmaskCapped => "unmask_capped",
+            Anomaly::FrameTooLarge => "frame_too_large",
+            Anomaly::ClosedWithoutHandshake => "closed_without_close",
+            Anomaly::CloseUnanswered => "close_unanswered",
+            Anomaly::DecompressionCapped => "decompression_capped",
+            Anomaly::DecompressionFailed => "decompression_failed",
+            Anomaly::CompressedContextUnknown => "compressed_context_unknown",
         }
     }
 
@@ -160,6 +206,23 @@ impl Anomaly {
             }
             Anomaly::PayloadTruncated => "Frame payload truncated in the capture",
             Anomaly::MessageTruncated => "Reassembled message truncated at the size limit",
+            Anomaly::UnmaskCapped => "Unmasked payload cut at the size limit (preference ws.max_unmask)",
+            Anomaly::FrameTooLarge => {
+                "Frame length is beyond what is reassembled; only this segment's bytes are shown"
+            }
+            Anomaly::ClosedWithoutHandshake => {
+                "TCP connection ended without a Close handshake (the application sees 1006, RFC 6455 §7.1.5)"
+            }
+            Anomaly::CloseUnanswered => {
+                "Close never answered by the peer's Close (RFC 6455 §5.5.1)"
+            }
+            Anomaly::DecompressionCapped => {
+                "Decompressed message cut at the size limit (preference ws.max_inflate)"
+            }
+            Anomaly::DecompressionFailed => "Compressed message does not inflate (RFC 7692)",
+            Anomaly::CompressedContextUnknown => {
+                "Compressed message, extension parameters or earlier context unknown (capture began mid-connection)"
+            }
         }
     }
 
@@ -183,7 +246,15 @@ impl Anomaly {
             | Anomaly::CloseCodeInvalid
             | Anomaly::AcceptMismatch
             | Anomaly::LengthNotMinimal => Severity::Warning,
-            Anomaly::PayloadTruncated | Anomaly::MessageTruncated => Severity::Note,
+            Anomaly::PayloadTruncated
+            | Anomaly::MessageTruncated
+            | Anomaly::UnmaskCapped
+            | Anomaly::CompressedContextUnknown => Severity::Note,
+            Anomaly::FrameTooLarge
+            | Anomaly::ClosedWithoutHandshake
+            | Anomaly::CloseUnanswered
+            | Anomaly::DecompressionCapped => Severity::Warning,
+            Anomaly::DecompressionFailed => Severity::Error,
         }
     }
 
@@ -207,8 +278,13 @@ impl Anomaly {
             | Anomaly::DataFrameWhileMessageUnfinished
             | Anomaly::DataAfterClose
             | Anomaly::AcceptMismatch => Group::Protocol,
-            Anomaly::PayloadTruncated => Group::Undecoded,
-            Anomaly::MessageTruncated => Group::Reassemble,
+            Anomaly::PayloadTruncated
+            | Anomaly::UnmaskCapped
+            | Anomaly::CompressedContextUnknown
+            | Anomaly::DecompressionCapped => Group::Undecoded,
+            Anomaly::MessageTruncated | Anomaly::FrameTooLarge => Group::Reassemble,
+            Anomaly::DecompressionFailed => Group::Malformed,
+            Anomaly::ClosedWithoutHandshake | Anomaly::CloseUnanswered => Group::Sequence,
         }
     }
 }
@@ -230,7 +306,7 @@ mod tests {
             assert!(!a.summary().is_empty());
         }
         let all: HashSet<Anomaly> = Anomaly::ALL.into_iter().collect();
-        assert_eq!(all.len(), 19);
+        assert_eq!(all.len(), Anomaly::ALL.len());
     }
 
     #[test]

@@ -197,6 +197,13 @@ impl Connection {
     }
 
     /// True once `dir` has sent a Close frame.
+    /// Messages begun so far, both directions (0: no frame seen yet).
+    pub fn frames_seen(&self) -> u32 {
+        self.client
+            .last_index
+            .saturating_add(self.server.last_index)
+    }
+
     pub fn close_seen(&self, dir: Direction) -> bool {
         match dir {
             Direction::Client => self.client.close_seen,

@@ -7,11 +7,14 @@
 
 pub mod anomaly;
 pub mod close;
+pub mod closing;
+pub mod deflate;
 pub mod frame;
 pub mod handshake;
 pub mod info;
 pub mod keepalive;
 pub mod mask;
 pub mod message;
+pub mod midstream;
 pub mod opcode;
 pub mod upgrade;

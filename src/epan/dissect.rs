@@ -15,6 +15,7 @@ use super::register::*;
 use super::state::{self, config_for, Endpoint, FrameRecord};
 use super::sys;
 use crate::core::anomaly::Anomaly;
+use crate::core::closing::CloseRole;
 use crate::core::frame::{parse_header, FrameHeader, LengthForm, Status};
 use crate::core::info::frame_info;
 use crate::core::mask::unmask;
@@ -167,6 +168,32 @@ unsafe fn add_string(tree: Tree, f: F, tvb: Tvb, value: &str) -> Item {
     it
 }
 
+/// On the first FIN/RST of a WebSocket connection: how it ended.
+unsafe fn show_end(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
+    let num = (*pinfo).num;
+    let (end, initiator) = {
+        let st = state::store();
+        let Some((conv, end)) = st.ends.get(&num) else {
+            return;
+        };
+        let init = st.conns.get(conv).and_then(|c| c.closing.initiator());
+        (end.clone(), init)
+    };
+    let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
+    sys::proto_item_append_text(ti, c"%s".as_ptr(), c", connection end".as_ptr());
+    sys::wsk_item_set_generated(ti);
+    let st = sys::proto_item_add_subtree(ti, ett(ETT_HANDSHAKE));
+    let it = add_string(st, F::End, tvb, &end.text);
+    let ab = sys::proto_tree_add_boolean(st, hf(F::EndAbnormal), tvb, 0, 0, end.abnormal as u32);
+    sys::wsk_item_set_generated(ab);
+    if let Some(d) = initiator {
+        add_string(st, F::CloseInitiator, tvb, d.as_str());
+    }
+    if let Some(a) = end.anomaly {
+        sys::expert_add_info(pinfo, it, ei(a));
+    }
+}
+
 /// Postdissector: records the handshake (first pass) and, on the 101 response, shows it: the
 /// request's key, the accept and whether it is right, the subprotocol and the extensions.
 pub unsafe extern "C" fn postdissect_handshake(
@@ -176,6 +203,9 @@ pub unsafe extern "C" fn postdissect_handshake(
     _data: *mut c_void,
 ) -> c_int {
     guard("postdissect_handshake", 0, || unsafe {
+        // TCP's FIN/RST (first pass) tells how a WebSocket connection ended.
+        super::keepalive::feed_tcp(pinfo, tree);
+        show_end(tvb, pinfo, tree);
         let Some((conv, h)) = harvest_handshake(pinfo, tree) else {
             return 0;
         };
@@ -563,12 +593,40 @@ unsafe fn build_tree(
         sys::expert_add_info_format(
             pinfo,
             payload_it,
-            ei(Anomaly::MessageTruncated),
+            ei(Anomaly::UnmaskCapped),
             c"%s".as_ptr(),
             note.as_ptr(),
         );
     }
 
+    // Close frame: who closed first, which Close answers which.
+    if let Some(role) = rec.close_role {
+        let (initiator, reply_in) = match conv_index(pinfo, true) {
+            Some(conv) => {
+                let st = state::store();
+                let c = st.conns.get(&conv).map(|c| &c.closing);
+                (
+                    c.and_then(|c| c.initiator()),
+                    c.and_then(|c| c.reply_in((*pinfo).num)),
+                )
+            }
+            None => (None, None),
+        };
+        if let Some(d) = initiator {
+            add_string(st, F::CloseInitiator, tvb, d.as_str());
+        }
+        match role {
+            CloseRole::Initiator => {
+                if let Some(r) = reply_in {
+                    add_gen_uint(st, F::CloseReplyIn, tvb, r);
+                }
+            }
+            CloseRole::Reply { to } => {
+                add_gen_uint(st, F::CloseReplyTo, tvb, to);
+            }
+            CloseRole::Extra => {}
+        }
+    }
     // Close frame: code and reason.
     if let Some(close) = &o.close {
         if !ptvb.is_null() && s.shown >= 2 && close.code.is_some() {
@@ -643,7 +701,7 @@ unsafe fn build_tree(
         sys::expert_add_info_format(
             pinfo,
             len_it,
-            ei(Anomaly::PayloadTruncated),
+            ei(Anomaly::FrameTooLarge),
             c"%s".as_ptr(),
             c"Frame length is beyond what is reassembled; only this segment's bytes are shown"
                 .as_ptr(),

@@ -14,7 +14,7 @@ use once_cell::sync::Lazy;
 use super::guard::{guard, warn};
 use super::register::{leak_cstr, name_free, register_fields};
 use super::sys;
-use crate::core::keepalive::{Event, Kind, Layer, Segment, Tracker};
+use crate::core::keepalive::{Event, Kind, Layer, Segment, Tracker, F_FIN, F_RST};
 use crate::fields::{K, KA_FIELDS};
 
 type Tvb = *mut sys::tvbuff_t;
@@ -211,6 +211,15 @@ pub unsafe fn feed_tcp(pinfo: Pinfo, tree: Tree) {
     let mut st = store();
     if !st.fed.insert(frame) {
         return;
+    }
+    // How a WebSocket connection ended: its first FIN or RST.
+    if flags & (F_FIN | F_RST) as u32 != 0 {
+        let ep = super::state::Endpoint {
+            addr_type: (*pinfo).src.type_,
+            addr: addr.clone(),
+            port,
+        };
+        super::state::store().on_tcp_end(conv, frame, &ep, flags & F_RST as u32 != 0);
     }
     let tr = st.trackers.entry(conv).or_default();
     let from = tr.side_of(&addr, port);

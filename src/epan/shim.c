@@ -106,8 +106,12 @@ int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
 {
     /* 1: the bytes are the HTTP handshake (Decode As, or a connection the heuristic claimed). */
     int what = wsk_rs_prepare(tvb, pinfo, tree);
-    if (what == 1 && wsk_http_handle)
+    if (what == 1 && wsk_http_handle) {
+        /* Each dissector layer lowers can_desegment; give HTTP what TCP gave us, so that it can
+         * reassemble headers and bodies that span segments (as TLS does for its payload). */
+        pinfo->can_desegment = pinfo->saved_can_desegment;
         return call_dissector_only(wsk_http_handle, tvb, pinfo, tree, data);
+    }
     /* 2: a one-byte TCP keep-alive probe; its byte is consumed, not parsed (see the keepalive tree). */
     if (what == 2)
         return (int)tvb_captured_length(tvb);

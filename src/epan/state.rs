@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use once_cell::sync::Lazy;
 
+use crate::core::closing::{CloseRole, Closing, End};
 use crate::core::frame::FrameHeader;
 use crate::core::message::{Config, Connection, Direction, FrameOutcome};
 
@@ -36,6 +37,7 @@ pub struct ConnState {
     pub hs: Handshake,
     pub client: Option<Endpoint>,
     pub server: Option<Endpoint>,
+    pub closing: Closing,
 }
 
 #[derive(Debug)]
@@ -43,12 +45,16 @@ pub struct FrameRecord {
     pub outcome: FrameOutcome,
     pub request_frame: Option<u32>,
     pub response_frame: Option<u32>,
+    /// On Close frames: first, answer, or a repeated one.
+    pub close_role: Option<CloseRole>,
 }
 
 #[derive(Default)]
 pub struct Store {
     pub conns: HashMap<u32, ConnState>,
     pub frames: HashMap<(u32, u32), Arc<FrameRecord>>,
+    /// The first TCP FIN/RST of a WebSocket connection: (connection, how it ended).
+    pub ends: HashMap<u32, (u32, End)>,
 }
 
 static STORE: Lazy<Mutex<Store>> = Lazy::new(|| Mutex::new(Store::default()));
@@ -84,6 +90,7 @@ impl Store {
             hs: Handshake::default(),
             client: None,
             server: None,
+            closing: Closing::default(),
         })
     }
 
@@ -126,13 +133,41 @@ impl Store {
             }
         };
         let outcome = cs.conn.on_frame(dir, hdr, payload, complete);
+        let close_role = outcome
+            .close
+            .as_ref()
+            .map(|c| cs.closing.on_close(dir, key.0, c.code));
         let rec = Arc::new(FrameRecord {
             outcome,
             request_frame: cs.hs.request_frame,
             response_frame: cs.hs.response_frame,
+            close_role,
         });
         self.frames.insert(key, rec.clone());
         rec
+    }
+}
+
+impl Store {
+    /// First pass: the first FIN or RST of a WebSocket connection (others are ignored).
+    pub fn on_tcp_end(&mut self, conv: u32, frame: u32, src: &Endpoint, rst: bool) {
+        let Some(cs) = self.conns.get_mut(&conv) else {
+            return;
+        };
+        // Only a connection that became WebSocket (a 101, or frames seen); not a refused upgrade.
+        if cs.hs.response_frame.is_none() && cs.conn.frames_seen() == 0 {
+            return;
+        }
+        let by = match (&cs.client, &cs.server) {
+            (Some(c), _) if c == src => Direction::Client,
+            (Some(_), _) => Direction::Server,
+            (None, Some(s)) if s == src => Direction::Server,
+            (None, Some(_)) => Direction::Client,
+            (None, None) => return,
+        };
+        if let Some(end) = cs.closing.on_tcp_end(by, rst) {
+            self.ends.insert(frame, (conv, end));
+        }
     }
 }
 
@@ -142,6 +177,7 @@ fn clear() {
     s.conns.shrink_to_fit();
     s.frames.clear();
     s.frames.shrink_to_fit();
+    s.ends.clear();
     drop(s);
     super::keepalive::clear();
 }

@@ -435,7 +435,10 @@ fn every_anomaly_is_produced() {
     if !accept_is_valid("dGhlIHNhbXBsZSBub25jZQ==", "bogus") {
         seen.insert(Anomaly::AcceptMismatch);
     }
-    for a in Anomaly::ALL {
+    for a in Anomaly::ALL
+        .into_iter()
+        .filter(|a| !a.raised_outside_message() || *a == Anomaly::AcceptMismatch)
+    {
         assert!(seen.contains(&a), "{a:?} never produced");
     }
 }

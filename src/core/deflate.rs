@@ -1,0 +1,456 @@
+//! RFC 7692 permessage-deflate: negotiation parsing and per-direction
+//! message inflation.
+//!
+//! Each direction of a connection gets one [`Inflater`]. With context
+//! takeover the LZ77 window of earlier messages carries over to the next
+//! message of the same direction, so the inflater keeps the last 32 KiB of
+//! output it is sure of. It drives miniz_oxide's low-level decompressor with
+//! a non-wrapping output buffer that starts with that known history: a
+//! back-reference that reaches before the known history is then reported by
+//! miniz as a failure instead of silently reading stale or zeroed memory,
+//! which is what lets a capture that began mid-connection say honestly that
+//! a message needs context it never saw.
+//!
+//! Output is produced in bounded chunks and stops at the caller's cap, so a
+//! small message that would inflate to gigabytes costs little time and
+//! memory.
+
+use miniz_oxide::inflate::core::inflate_flags::{
+    TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+};
+use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
+
+/// Largest DEFLATE window (and largest back-reference distance): 32 KiB.
+const MAX_WINDOW: usize = 1 << 15;
+/// Output produced per call into miniz before we look at the cap again.
+const CHUNK: usize = 64 * 1024;
+/// RFC 7692 §7.2.2: the tail the sender stripped, appended before inflating.
+const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+/// An empty stored block with BFINAL set. Fed after the sync tail so that a
+/// message which really ended on a block boundary finishes with `Done`,
+/// while one cut off inside a block does not (that is how truncation shows).
+const FINAL_EMPTY_BLOCK: [u8; 5] = [0x01, 0x00, 0x00, 0xff, 0xff];
+
+/// Negotiated permessage-deflate parameters (RFC 7692 §7.1), from the 101
+/// response's Sec-WebSocket-Extensions value.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DeflateParams {
+    pub server_no_context_takeover: bool,
+    pub client_no_context_takeover: bool,
+    /// 8..=15
+    pub server_max_window_bits: Option<u8>,
+    /// 8..=15 (a bare "client_max_window_bits" with no value = 15)
+    pub client_max_window_bits: Option<u8>,
+}
+
+/// Find permessage-deflate in an extensions header value (may list several
+/// extensions and, in a request, several offers; in a 101 response only one
+/// is accepted). None if absent. Parameter names are case-insensitive,
+/// values may be quoted ("15").
+///
+/// When several permessage-deflate offers are listed, the first one whose
+/// parameters are all valid per RFC 7692 §7.1 wins; if none is valid, the
+/// first one is returned with its invalid parameters ignored (a dissector
+/// would rather show something than nothing).
+pub fn negotiated(extensions: &str) -> Option<DeflateParams> {
+    let mut fallback = None;
+    for element in split_outside_quotes(extensions, ',') {
+        let mut parts = split_outside_quotes(element, ';').into_iter();
+        let name = parts.next().unwrap_or("").trim();
+        if !name.eq_ignore_ascii_case("permessage-deflate") {
+            continue;
+        }
+        let (params, valid) = parse_params(parts);
+        if valid {
+            return Some(params);
+        }
+        if fallback.is_none() {
+            fallback = Some(params);
+        }
+    }
+    fallback
+}
+
+/// Parses the `; name[=value]` parameters of one offer. Returns the
+/// parameters understood and whether every parameter was valid.
+fn parse_params<'a>(parts: impl Iterator<Item = &'a str>) -> (DeflateParams, bool) {
+    let mut params = DeflateParams::default();
+    let mut valid = true;
+    let mut seen = [false; 4];
+    for part in parts {
+        let part = part.trim();
+        if part.is_empty() {
+            valid = false;
+            continue;
+        }
+        let (name, value) = match part.split_once('=') {
+            Some((n, v)) => (n.trim(), Some(unquote(v.trim()))),
+            None => (part, None),
+        };
+        let index = if name.eq_ignore_ascii_case("server_no_context_takeover") {
+            params.server_no_context_takeover = true;
+            valid &= value.is_none();
+            0
+        } else if name.eq_ignore_ascii_case("client_no_context_takeover") {
+            params.client_no_context_takeover = true;
+            valid &= value.is_none();
+            1
+        } else if name.eq_ignore_ascii_case("server_max_window_bits") {
+            // A value is mandatory for this one.
+            let bits = value.as_deref().and_then(parse_window_bits);
+            valid &= bits.is_some();
+            if bits.is_some() {
+                params.server_max_window_bits = bits;
+            }
+            2
+        } else if name.eq_ignore_ascii_case("client_max_window_bits") {
+            let bits = match value.as_deref() {
+                None => Some(15),
+                Some(v) => parse_window_bits(v),
+            };
+            valid &= bits.is_some();
+            if bits.is_some() {
+                params.client_max_window_bits = bits;
+            }
+            3
+        } else {
+            valid = false;
+            continue;
+        };
+        valid &= !seen[index];
+        seen[index] = true;
+    }
+    (params, valid)
+}
+
+/// RFC 7692 §7.1.2: 1*DIGIT without leading zero, 8..=15.
+fn parse_window_bits(value: &str) -> Option<u8> {
+    if value.is_empty() || value.len() > 2 || value.starts_with('0') {
+        return None;
+    }
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let bits: u8 = value.parse().ok()?;
+    (8..=15).contains(&bits).then_some(bits)
+}
+
+/// Removes the quotes (and backslash escapes) of an HTTP quoted-string;
+/// returns a token unchanged.
+fn unquote(value: &str) -> String {
+    let Some(inner) = value.strip_prefix('"') else {
+        return value.to_string();
+    };
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Splits on `sep` except inside double-quoted strings.
+fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if in_quotes && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            in_quotes = !in_quotes;
+        } else if c == sep && !in_quotes {
+            parts.push(&s[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+/// Why an inflate stopped early or failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InflateIssue {
+    /// The output reached the caller's cap; the rest was not inflated.
+    CapReached,
+    /// The compressed data is invalid or truncated.
+    Corrupt,
+    /// A back-reference points before the data this inflater has seen (the
+    /// capture began mid-connection, or an earlier message of the direction
+    /// could not be fully inflated). `data` holds what was decoded before it.
+    NeedsUnknownContext,
+}
+
+/// The result of inflating one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inflated {
+    /// Exact decompressed bytes; on an issue, the prefix decoded before it
+    /// (never more than the cap).
+    pub data: Vec<u8>,
+    pub issue: Option<InflateIssue>,
+}
+
+/// How one pass over a message ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// The message ended on a block boundary (or in a BFINAL block).
+    Complete,
+    /// The output went past the cap.
+    Cap,
+    /// The input ran out inside a block.
+    Truncated,
+    /// miniz rejected the data (bad block, bad code, or a distance before the
+    /// start of the output buffer).
+    Failed,
+}
+
+/// One direction's decompressor (client→server uses the client's
+/// parameters: client_no_context_takeover, client_max_window_bits;
+/// server→client the server's).
+pub struct Inflater {
+    decomp: Box<DecompressorOxide>,
+    no_context_takeover: bool,
+    /// The sender's window (2^max_window_bits, at least 512: zlib never uses
+    /// a 256-byte window). Once this much output is known, every valid
+    /// back-reference can be resolved.
+    window: usize,
+    /// The last ≤ 32 KiB of output of this direction that we know exactly.
+    history: Vec<u8>,
+    /// How many exactly-known bytes precede the next message (saturating).
+    known: usize,
+    /// The real window extends before `history` with bytes we never saw.
+    gap: bool,
+}
+
+impl std::fmt::Debug for Inflater {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inflater")
+            .field("no_context_takeover", &self.no_context_takeover)
+            .field("window", &self.window)
+            .field("known", &self.known)
+            .field("gap", &self.gap)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inflater {
+    /// `no_context_takeover`: reset the LZ77 window before every message.
+    /// `midstream`: the capture began after the connection opened, so with
+    /// context takeover the window of earlier messages is unknown: messages
+    /// are inflated anyway, and a back-reference before the data we have
+    /// yields [`InflateIssue::NeedsUnknownContext`]. With no_context_takeover,
+    /// midstream messages inflate normally.
+    pub fn new(
+        no_context_takeover: bool,
+        max_window_bits: Option<u8>,
+        midstream: bool,
+    ) -> Inflater {
+        let bits = max_window_bits.unwrap_or(15).clamp(9, 15);
+        Inflater {
+            decomp: Box::default(),
+            no_context_takeover,
+            window: 1usize << bits,
+            history: Vec::new(),
+            known: 0,
+            gap: midstream && !no_context_takeover,
+        }
+    }
+
+    /// Inflate one whole compressed message (the concatenated, unmasked
+    /// payloads of its frames). Produces at most `cap` bytes: once the output
+    /// would pass the cap, inflation stops (issue `CapReached`) without
+    /// touching the rest of the input. A message that inflates to exactly
+    /// `cap` bytes is complete, with no issue.
+    ///
+    /// With context takeover, a message that ends in any issue leaves the
+    /// window unknown: later messages that refer back before it report
+    /// `NeedsUnknownContext`, while self-contained ones still inflate.
+    pub fn inflate_message(&mut self, compressed: &[u8], cap: usize) -> Inflated {
+        if self.no_context_takeover {
+            self.forget(false);
+        }
+        if compressed.is_empty() {
+            // An empty payload (RFC 7692 §7.2.3.6 sends 0x00, but some
+            // senders send nothing): an empty message. Appending the tail to
+            // nothing would not form a valid block, and zlib-based receivers
+            // simply wait for more input here, so the window is untouched.
+            return Inflated {
+                data: Vec::new(),
+                issue: None,
+            };
+        }
+        let mut input =
+            Vec::with_capacity(compressed.len() + SYNC_TAIL.len() + FINAL_EMPTY_BLOCK.len());
+        input.extend_from_slice(compressed);
+        input.extend_from_slice(&SYNC_TAIL);
+        input.extend_from_slice(&FINAL_EMPTY_BLOCK);
+
+        let history = std::mem::take(&mut self.history);
+        let pass = run(&mut self.decomp, &history, &input, compressed.len(), cap);
+        self.history = history;
+
+        let mut data = pass.data;
+        let issue = match pass.end {
+            End::Complete => {
+                // The buffer ends with the last ≤ 32 KiB of output, history
+                // included.
+                let start = pass.pos.saturating_sub(MAX_WINDOW);
+                self.history.clear();
+                self.history.extend_from_slice(&pass.buf[start..pass.pos]);
+                self.known = self.known.saturating_add(data.len());
+                if self.known >= self.window {
+                    self.gap = false;
+                }
+                None
+            }
+            End::Cap => Some(InflateIssue::CapReached),
+            End::Truncated => Some(InflateIssue::Corrupt),
+            End::Failed if self.gap && self.was_distance_error(&input, data.len()) => {
+                Some(InflateIssue::NeedsUnknownContext)
+            }
+            End::Failed => Some(InflateIssue::Corrupt),
+        };
+        if matches!(pass.end, End::Truncated | End::Failed) {
+            // Output decoded from our appended tail inside a cut-off block is
+            // not the sender's data.
+            if let Some(n) = pass.from_message {
+                data.truncate(n);
+            }
+        }
+        if issue.is_some() {
+            // Whatever followed the failure point is unknown to us.
+            self.forget(!self.no_context_takeover);
+        }
+        Inflated { data, issue }
+    }
+
+    /// Decides whether a strict pass that failed after `produced` bytes
+    /// failed on a back-reference before the known history: inflate again
+    /// with 32 KiB of filler in front of the history. Every distance DEFLATE
+    /// can express then resolves, so if this pass gets past the point where
+    /// the strict one failed, the failure was exactly such a reference
+    /// (a match always emits at least 3 bytes). Only `produced + 1` bytes are
+    /// needed to tell, which bounds the work.
+    fn was_distance_error(&mut self, input: &[u8], produced: usize) -> bool {
+        let mut padded = vec![0u8; MAX_WINDOW];
+        padded.extend_from_slice(&self.history);
+        let real = input.len() - SYNC_TAIL.len() - FINAL_EMPTY_BLOCK.len();
+        let pass = run(&mut self.decomp, &padded, input, real, produced);
+        pass.end != End::Failed
+    }
+
+    /// Drops the window; `gap` tells whether unknown bytes now precede.
+    fn forget(&mut self, gap: bool) {
+        self.history.clear();
+        self.known = 0;
+        self.gap = gap;
+    }
+}
+
+/// One pass of raw-DEFLATE decoding of `input` after `history`.
+///
+/// `input` is the message's own bytes (the first `real` bytes) followed by
+/// the tails we append. The message's bytes are fed first, on their own, so
+/// that when the message turns out truncated, the output decoded from our
+/// tail bytes read as part of a cut-off block (garbage) can be dropped.
+///
+/// The output buffer is laid out as `history ++ output`, and never holds
+/// more than 64 KiB of past output plus one chunk: once 64 KiB have piled up,
+/// the last 32 KiB are moved to the front (a DEFLATE back-reference reaches at most
+/// 32 KiB, and miniz keeps no absolute positions between calls, only the
+/// pending match length and distance). Because the buffer is non-wrapping,
+/// miniz fails on a distance larger than the bytes before the write position.
+fn run(
+    decomp: &mut DecompressorOxide,
+    history: &[u8],
+    input: &[u8],
+    real: usize,
+    cap: usize,
+) -> Pass {
+    decomp.init();
+    let mut pass = Pass {
+        buf: history.to_vec(),
+        data: Vec::new(),
+        end: End::Failed,
+        pos: history.len(),
+        from_message: None,
+    };
+    let mut consumed = 0;
+    let mut limit = real;
+    let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
+    // Small messages get small buffers; chunks grow up to CHUNK.
+    let mut chunk = input.len().saturating_mul(4).clamp(256, CHUNK);
+    loop {
+        // One byte beyond the cap tells "reached the cap" from "ended there".
+        let room = (cap - pass.data.len()).saturating_add(1).min(chunk);
+        let pos = pass.pos;
+        let buf = &mut pass.buf;
+        buf.resize(pos + room, 0);
+        let (status, read, written) = decompress(
+            decomp,
+            &input[consumed..limit],
+            &mut buf[..pos + room],
+            pos,
+            flags,
+        );
+        consumed += read;
+        pass.data.extend_from_slice(&buf[pos..pos + written]);
+        pass.pos += written;
+        if pass.data.len() > cap {
+            pass.data.truncate(cap);
+            pass.end = End::Cap;
+            return pass;
+        }
+        pass.end = match status {
+            TINFLStatus::Done => End::Complete,
+            TINFLStatus::NeedsMoreInput if limit < input.len() => {
+                // The message's own bytes are used up: now our tails.
+                pass.from_message = Some(pass.data.len());
+                limit = input.len();
+                continue;
+            }
+            // All input, including our final block, was used up: the message
+            // stopped inside a block.
+            TINFLStatus::NeedsMoreInput => End::Truncated,
+            TINFLStatus::HasMoreOutput if read > 0 || written > 0 => {
+                if pass.pos >= 2 * MAX_WINDOW {
+                    pass.buf.copy_within(pass.pos - MAX_WINDOW..pass.pos, 0);
+                    pass.pos = MAX_WINDOW;
+                }
+                chunk = (chunk * 2).min(CHUNK);
+                continue;
+            }
+            _ => End::Failed,
+        };
+        return pass;
+    }
+}
+
+/// The outcome of [`run`].
+struct Pass {
+    /// The output buffer: history then output, ending at `pos` (the first
+    /// bytes may have been dropped, but never the last 32 KiB).
+    buf: Vec<u8>,
+    /// New output, at most the cap.
+    data: Vec<u8>,
+    end: End,
+    /// End of the output in `buf`.
+    pos: usize,
+    /// Output length once the message's own bytes were used up (None if
+    /// the pass ended before that).
+    from_message: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,887 @@
+//! Recognising WebSocket traffic in a TCP connection whose capture began
+//! after the HTTP Upgrade handshake ("mid-stream" detection).
+//!
+//! The TCP heuristic hands us one segment payload at a time, per direction,
+//! in capture order (first pass). [`Detector`] keeps per-connection evidence
+//! for both directions and answers with a [`Verdict`].
+//!
+//! # How it works
+//!
+//! * **Finding sync** in a direction (see [`find_sync`]): every candidate
+//!   start offset `0..min(len, 16 KiB)` is tried; from a candidate, frames are
+//!   parsed back to back. The chain must cover the rest of the segment: it
+//!   ends exactly at the segment end, or its last frame (or last, cut frame
+//!   header) extends past the end, in which case `pending` is the rest of
+//!   that frame. Every frame in the chain must be *sane* (see
+//!   [`check_frame`]). The earliest candidate whose chain has at least two
+//!   frames wins; if there is none, the earliest one-frame chain is taken as
+//!   a *weak* sync (a chain of a single frame is weak evidence).
+//! * **Staying in sync**: the next segment of that direction skips `pending`
+//!   bytes, then frames continue back to back with the same rules (message
+//!   fragmentation state, masking and "closed" state carry over).
+//! * **Losing sync**: any insane frame after sync drops the direction's sync
+//!   and its evidence. If that sync had been *confirmed* (more than one frame
+//!   found by the search, or at least one header parsed in a later segment)
+//!   this counts as an inconsistency and all evidence of the connection is
+//!   reset; two inconsistencies give [`Verdict::NotWebSocket`]. A *weak* sync
+//!   (one frame, never confirmed) that fails is just dropped: it most likely
+//!   came from payload bytes of a frame whose header was before the capture,
+//!   which is normal when a capture starts inside a big frame.
+//! * **Deciding WebSocket** needs strong evidence (see [`Detector::decide`]).
+//!
+//! Sequence numbers: a segment that lies wholly before the next expected
+//! sequence number of its direction (retransmission / out of order) is
+//! ignored; a partial overlap is trimmed; a segment after a hole (lost data)
+//! resets that direction's sync without penalty.
+#![forbid(unsafe_code)]
+
+use super::frame::{parse_header, FrameHeader, LengthForm, Status};
+
+#[cfg(test)]
+mod tests;
+
+/// Candidate sync offsets tried in a segment: `0..min(len, SEARCH_WINDOW)`.
+const SEARCH_WINDOW: usize = 16 * 1024;
+/// At most this many bytes of a segment are examined (headers must start
+/// inside it, UTF-8 is only checked inside it).
+const EXAMINE_WINDOW: usize = 64 * 1024;
+/// Segments fed before a final decision is forced (NotWebSocket).
+const MAX_SEGMENTS: u32 = 32;
+/// Segments of one direction without any sane chain (while not in sync)
+/// before the connection is rejected.
+const MAX_NO_CHAIN: u32 = 3;
+/// Inconsistencies (a confirmed sync lost) before the connection is rejected.
+const MAX_INCONSISTENCIES: u32 = 2;
+/// Work budget of one sync search (a header costs `HEADER_COST`, a payload
+/// byte checked for UTF-8 costs 1).
+const SEARCH_BUDGET: u64 = 8 << 20;
+const HEADER_COST: u64 = 16;
+/// Sane in-sync frames needed when both directions contributed frames.
+const MIN_FRAMES_TWO_DIRS: u32 = 4;
+/// Sane in-sync frames needed when only one direction contributed frames.
+const MIN_FRAMES_ONE_DIR: u32 = 6;
+/// Of those, frames parsed while continuing a sync into a later segment.
+const MIN_CONT_TWO_DIRS: u32 = 2;
+const MIN_CONT_ONE_DIR: u32 = 3;
+/// 64-bit lengths must be below 2^40 (1 TiB); anything larger is noise.
+const MAX_LEN_64: u64 = 1 << 40;
+
+/// Result of the detection so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Undecided,
+    WebSocket,
+    NotWebSocket,
+}
+
+/// The two directions of the TCP connection (A = the sender of the first
+/// segment seen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    A,
+    B,
+}
+
+impl Dir {
+    fn idx(self) -> usize {
+        match self {
+            Dir::A => 0,
+            Dir::B => 1,
+        }
+    }
+
+    fn other(self) -> Dir {
+        match self {
+            Dir::A => Dir::B,
+            Dir::B => Dir::A,
+        }
+    }
+}
+
+/// Where we are in the message structure of one direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Msg {
+    /// Just synced, no data frame seen yet: a Continuation may continue a
+    /// message begun before the capture.
+    Unknown,
+    /// Between messages: the next data frame must be Text or Binary.
+    Idle,
+    /// Inside a fragmented message: the next data frame must be a
+    /// Continuation.
+    Fragmented,
+}
+
+/// State carried along a chain of frames (and across segments once synced).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ChainState {
+    /// Masking of this direction: all frames masked or all unmasked.
+    masked: Option<bool>,
+    msg: Msg,
+    /// A Close was sent: nothing may follow in this direction.
+    closed: bool,
+}
+
+impl ChainState {
+    fn fresh(masked: Option<bool>) -> ChainState {
+        ChainState {
+            masked,
+            msg: Msg::Unknown,
+            closed: false,
+        }
+    }
+}
+
+/// Close codes that may appear on the wire (RFC 6455 §7.4.1, §7.4.2).
+fn close_code_ok(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
+/// First byte of a valid close code (big endian): 0x03 for 1000-1014,
+/// 0x0B-0x13 for 3000-4999.
+fn close_code_high_ok(b: u8) -> bool {
+    matches!(b, 0x03 | 0x0B..=0x13)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Utf8 {
+    Valid,
+    /// Valid, but the last sequence is cut at the end.
+    Truncated,
+    Invalid,
+}
+
+/// Streaming UTF-8 check (stops at the first error). `cost` is increased by
+/// the number of bytes looked at.
+fn check_utf8(bytes: impl Iterator<Item = u8>, cost: &mut u64) -> Utf8 {
+    // Remaining continuation bytes, and the allowed range of the next one.
+    let mut need = 0u8;
+    let mut lo = 0x80u8;
+    let mut hi = 0xBFu8;
+    for b in bytes {
+        *cost += 1;
+        if need > 0 {
+            if b < lo || b > hi {
+                return Utf8::Invalid;
+            }
+            need -= 1;
+            lo = 0x80;
+            hi = 0xBF;
+            continue;
+        }
+        match b {
+            0x00..=0x7F => {}
+            0xC2..=0xDF => need = 1,
+            0xE0 => (need, lo) = (2, 0xA0),
+            0xE1..=0xEC | 0xEE..=0xEF => need = 2,
+            0xED => (need, hi) = (2, 0x9F),
+            0xF0 => (need, lo) = (3, 0x90),
+            0xF1..=0xF3 => need = 3,
+            0xF4 => (need, hi) = (3, 0x8F),
+            _ => return Utf8::Invalid,
+        }
+    }
+    if need > 0 {
+        Utf8::Truncated
+    } else {
+        Utf8::Valid
+    }
+}
+
+/// Payload bytes `avail` (starting at payload offset 0) with the mask removed.
+fn unmasked<'a>(h: &FrameHeader, avail: &'a [u8]) -> impl Iterator<Item = u8> + 'a {
+    let mask = h.mask.unwrap_or([0; 4]);
+    avail.iter().enumerate().map(move |(i, b)| b ^ mask[i % 4])
+}
+
+/// Sanity of one frame (RFC 6455 §5). `avail` holds the payload bytes that
+/// are present and examined (a prefix of the payload); `complete` says the
+/// whole payload is in `avail`. Returns the state after the frame.
+///
+/// Rules:
+/// * RSV2 = RSV3 = 0; RSV1 only on the first frame of a data message (Text
+///   or Binary; permessage-deflate), never on Continuation or control frames;
+/// * opcode in {0, 1, 2, 8, 9, 10};
+/// * control frames: FIN = 1 and payload <= 125;
+/// * the length is in minimal form (§5.2) and a 64-bit length is < 2^40;
+/// * masking is consistent within the direction;
+/// * a Close payload is empty or >= 2 bytes with a valid code (1000-1003,
+///   1007-1014, 3000-4999) and a UTF-8 reason; nothing follows a Close;
+/// * an uncompressed Text frame (unmasked, or after unmasking) is valid
+///   UTF-8 as far as present; a cut multi-byte sequence is allowed only
+///   where the frame is cut by the segment end (or the frame is not final,
+///   as the message continues in the next fragment);
+/// * fragmentation: Continuation only inside a fragmented message (or as
+///   the first data frame after sync, continuing a message begun before the
+///   capture); Text/Binary not inside a fragmented message;
+/// * (heuristic) an empty non-final data fragment is rejected: real
+///   endpoints do not send them, and zero padding would otherwise parse as
+///   an endless chain of them.
+fn check_frame(
+    h: &FrameHeader,
+    avail: &[u8],
+    complete: bool,
+    st: &ChainState,
+    cost: &mut u64,
+) -> Option<ChainState> {
+    let mut next = *st;
+    if st.closed || h.rsv2 || h.rsv3 {
+        return None;
+    }
+    // Minimal length form and sane 64-bit lengths.
+    match h.length_form {
+        LengthForm::Short => {}
+        LengthForm::Extended16 if h.payload_len < 126 => return None,
+        LengthForm::Extended64 if h.payload_len <= 0xFFFF || h.payload_len >= MAX_LEN_64 => {
+            return None
+        }
+        _ => {}
+    }
+    match st.masked {
+        Some(m) if m != h.masked => return None,
+        _ => next.masked = Some(h.masked),
+    }
+    match h.opcode_raw {
+        // Continuation.
+        0 => {
+            if h.rsv1 || st.msg == Msg::Idle {
+                return None;
+            }
+            if !h.fin && h.payload_len == 0 {
+                return None;
+            }
+            next.msg = if h.fin { Msg::Idle } else { Msg::Fragmented };
+        }
+        // Text / Binary.
+        1 | 2 => {
+            if st.msg == Msg::Fragmented {
+                return None;
+            }
+            if !h.fin && h.payload_len == 0 {
+                return None;
+            }
+            next.msg = if h.fin { Msg::Idle } else { Msg::Fragmented };
+            if h.opcode_raw == 1 && !h.rsv1 {
+                match check_utf8(unmasked(h, avail), cost) {
+                    Utf8::Valid => {}
+                    Utf8::Truncated if !complete || !h.fin => {}
+                    _ => return None,
+                }
+            }
+        }
+        // Close / Ping / Pong.
+        8..=10 => {
+            if !h.fin || h.rsv1 || h.payload_len > 125 {
+                return None;
+            }
+            if h.opcode_raw == 8 {
+                if h.payload_len == 1 {
+                    return None;
+                }
+                let mut p = unmasked(h, avail);
+                match (p.next(), p.next()) {
+                    (Some(a), Some(b)) => {
+                        if !close_code_ok(u16::from_be_bytes([a, b])) {
+                            return None;
+                        }
+                        let reason = check_utf8(p, cost);
+                        if reason == Utf8::Invalid || (reason == Utf8::Truncated && complete) {
+                            return None;
+                        }
+                    }
+                    (Some(a), None) if !close_code_high_ok(a) => return None,
+                    _ => {}
+                }
+                next.closed = true;
+            }
+        }
+        _ => return None,
+    }
+    Some(next)
+}
+
+/// Sanity of a frame header cut by the segment end (`b` = its first 1..13
+/// bytes): the checks of [`check_frame`] that these bytes allow.
+fn check_partial_header(b: &[u8], st: &ChainState) -> bool {
+    let Some(&b0) = b.first() else {
+        return false;
+    };
+    let fin = b0 & 0x80 != 0;
+    let rsv1 = b0 & 0x40 != 0;
+    if st.closed || b0 & 0x30 != 0 {
+        return false;
+    }
+    let op = b0 & 0x0F;
+    let ok = match op {
+        0 => !rsv1 && st.msg != Msg::Idle,
+        1 | 2 => st.msg != Msg::Fragmented,
+        8..=10 => fin && !rsv1,
+        _ => false,
+    };
+    if !ok {
+        return false;
+    }
+    if let Some(&b1) = b.get(1) {
+        let masked = b1 & 0x80 != 0;
+        let len7 = b1 & 0x7F;
+        if st.masked.is_some_and(|m| m != masked) {
+            return false;
+        }
+        if op >= 8 && len7 > 125 {
+            return false;
+        }
+        if op < 8 && !fin && len7 == 0 {
+            return false;
+        }
+        // A 64-bit length < 2^40 starts with three zero bytes.
+        if len7 == 127 && b.iter().skip(2).take(3).any(|&x| x != 0) {
+            return false;
+        }
+    }
+    true
+}
+
+/// How a chain of frames ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// Exactly at the segment end.
+    Exact,
+    /// The last frame extends this many bytes past the segment end.
+    Pending(u64),
+    /// A frame header is cut by the segment end; it starts at this offset.
+    PartialHeader(usize),
+    /// The chain reached the examine window before the segment end: the rest
+    /// cannot be verified.
+    Window,
+}
+
+/// Evidence gathered from sane frames parsed in sync.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Tally {
+    /// Complete frame headers parsed.
+    frames: u32,
+    /// Data frames (Text/Binary/Continuation) with a non-empty payload.
+    data_frames: u32,
+    /// First masking key seen, and whether a different one was seen since
+    /// (clients pick a fresh random key per frame, RFC 6455 §5.3).
+    key: Option<[u8; 4]>,
+    keys_vary: bool,
+}
+
+impl Tally {
+    fn add_frame(&mut self, h: &FrameHeader) {
+        self.frames += 1;
+        if h.opcode_raw <= 2 && h.payload_len > 0 {
+            self.data_frames += 1;
+        }
+        self.add_key(h.mask);
+    }
+
+    fn add_key(&mut self, k: Option<[u8; 4]>) {
+        match (self.key, k) {
+            (None, k) => self.key = k,
+            (Some(a), Some(b)) if a != b => self.keys_vary = true,
+            _ => {}
+        }
+    }
+
+    fn merge(&mut self, o: &Tally) {
+        self.frames += o.frames;
+        self.data_frames += o.data_frames;
+        self.add_key(o.key);
+        self.keys_vary |= o.keys_vary;
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Chain {
+    end: End,
+    tally: Tally,
+    /// Offset of the first header starting in this segment.
+    first_header: Option<usize>,
+    state: ChainState,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChainErr {
+    Insane,
+    Budget,
+}
+
+/// Parse frames back to back from `start`. `carry` holds the first bytes of a
+/// header cut by the previous segment's end (only used with `start == 0`).
+fn run_chain(
+    seg: &[u8],
+    start: usize,
+    carry: &[u8],
+    mut st: ChainState,
+    budget: &mut u64,
+) -> Result<Chain, ChainErr> {
+    let window = seg.len().min(EXAMINE_WINDOW);
+    let mut pos = start;
+    let mut carry = carry;
+    let mut tally = Tally::default();
+    let mut first_header = None;
+    loop {
+        if pos == seg.len() && carry.is_empty() {
+            return Ok(Chain {
+                end: End::Exact,
+                tally,
+                first_header,
+                state: st,
+            });
+        }
+        if pos >= window && pos < seg.len() {
+            return Ok(Chain {
+                end: End::Window,
+                tally,
+                first_header,
+                state: st,
+            });
+        }
+        // Header bytes: carry ++ segment bytes (a header is <= 14 bytes).
+        let mut hb = [0u8; 14];
+        let n_carry = carry.len();
+        hb[..n_carry].copy_from_slice(carry);
+        let take = (14 - n_carry).min(seg.len() - pos);
+        hb[n_carry..n_carry + take].copy_from_slice(&seg[pos..pos + take]);
+        let hb = &hb[..n_carry + take];
+        let h = match parse_header(hb) {
+            Status::Complete(h) => h,
+            Status::Partial => {
+                if check_partial_header(hb, &st) {
+                    return Ok(Chain {
+                        end: End::PartialHeader(pos),
+                        tally,
+                        first_header,
+                        state: st,
+                    });
+                }
+                return Err(ChainErr::Insane);
+            }
+        };
+        if *budget < HEADER_COST {
+            return Err(ChainErr::Budget);
+        }
+        let mut cost = HEADER_COST;
+        let pstart = pos + (h.header_len - n_carry);
+        let pend = (pstart as u64).saturating_add(h.payload_len);
+        let avail_end = pend.min(window as u64) as usize;
+        let avail = seg.get(pstart..avail_end.max(pstart)).unwrap_or(&[]);
+        let complete = pend <= window as u64;
+        let res = check_frame(&h, avail, complete, &st, &mut cost);
+        *budget = budget.saturating_sub(cost);
+        st = res.ok_or(ChainErr::Insane)?;
+        tally.add_frame(&h);
+        if n_carry == 0 && first_header.is_none() {
+            first_header = Some(pos);
+        }
+        carry = &[];
+        if pend > seg.len() as u64 {
+            return Ok(Chain {
+                end: End::Pending(pend - seg.len() as u64),
+                tally,
+                first_header,
+                state: st,
+            });
+        }
+        pos = pend as usize;
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Search {
+    /// A sane chain from `start` covering the rest of the segment.
+    Found { start: usize, chain: Chain },
+    /// Chains reached the examine window or the work budget: no conclusion.
+    Inconclusive,
+    /// No candidate offset gives a sane chain.
+    NoChain,
+}
+
+/// Look for sync in a segment of a direction that is not in sync: try
+/// candidate offsets `0..min(len, 16 KiB)`; the earliest candidate whose
+/// chain is sane, has at least one complete header and covers the rest of
+/// the segment wins (bogus candidates inside the payload of the true frames
+/// come after the true sync point, so they never win). With `min_frames`
+/// only chains of at least that many frames are accepted. `masked` is the
+/// direction's masking if already known.
+fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
+    let limit = seg.len().min(SEARCH_WINDOW);
+    let mut budget = SEARCH_BUDGET;
+    let mut inconclusive = false;
+    for k in 0..limit {
+        match run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget) {
+            Ok(c) if c.end == End::Window => inconclusive = true,
+            Ok(c) if c.tally.frames >= min_frames.max(1) => {
+                return Search::Found { start: k, chain: c }
+            }
+            Ok(_) | Err(ChainErr::Insane) => {}
+            Err(ChainErr::Budget) => {
+                inconclusive = true;
+                break;
+            }
+        }
+    }
+    if inconclusive {
+        Search::Inconclusive
+    } else {
+        Search::NoChain
+    }
+}
+
+/// Evidence and sync state of one direction.
+#[derive(Clone, Debug, Default)]
+struct DirState {
+    /// Next expected TCP sequence number.
+    next_seq: Option<u32>,
+    synced: bool,
+    /// The sync was verified across a segment boundary: a later segment
+    /// continued it with at least one sane header.
+    confirmed: bool,
+    chain: Option<ChainState>,
+    /// Bytes of the frame in progress still to come (when synced).
+    pending: u64,
+    /// First bytes of a frame header cut by the last segment's end.
+    carry: Vec<u8>,
+    sync_offset: Option<usize>,
+    /// Sane frames parsed in sync (current evidence).
+    ev: Tally,
+    /// Segments of this direction that contributed such frames.
+    segs: u32,
+    /// Of `ev.frames`, those parsed while continuing a sync into a later
+    /// segment (the real test: a header exactly where the previous segment
+    /// said it would be).
+    cont: u32,
+    /// Segments without any sane chain while not in sync.
+    no_chain: u32,
+}
+
+impl DirState {
+    fn masked(&self) -> Option<bool> {
+        self.chain.and_then(|c| c.masked)
+    }
+
+    fn unsync(&mut self) {
+        self.synced = false;
+        self.pending = 0;
+        self.carry.clear();
+        if !self.confirmed {
+            // An unconfirmed sync may have been bogus: forget its masking.
+            self.chain = None;
+        }
+        self.confirmed = false;
+    }
+
+    fn clear_evidence(&mut self) {
+        self.ev = Tally::default();
+        self.segs = 0;
+        self.cont = 0;
+    }
+
+    /// Take over the end of a chain as the sync state.
+    fn apply_end(&mut self, seg: &[u8], chain: &Chain) {
+        self.chain = Some(chain.state);
+        match chain.end {
+            End::Exact => {
+                self.pending = 0;
+                self.carry.clear();
+            }
+            End::Pending(p) => {
+                self.pending = p;
+                self.carry.clear();
+            }
+            End::PartialHeader(pos) => {
+                self.pending = 0;
+                self.carry.extend_from_slice(&seg[pos..]);
+            }
+            End::Window => self.unsync(),
+        }
+    }
+
+    /// Start a new sync from a search result (`base` = bytes trimmed off the
+    /// segment front).
+    fn adopt(&mut self, seg: &[u8], base: usize, start: usize, chain: &Chain) {
+        self.synced = true;
+        self.confirmed = false;
+        self.ev.merge(&chain.tally);
+        self.segs += 1;
+        self.sync_offset = Some(start + base);
+        self.apply_end(seg, chain);
+    }
+}
+
+/// Per-connection mid-stream WebSocket detector.
+#[derive(Clone, Debug)]
+pub struct Detector {
+    dirs: [DirState; 2],
+    verdict: Verdict,
+    client: Option<Dir>,
+    /// Segments processed (cap: `MAX_SEGMENTS`).
+    segments: u32,
+    inconsistencies: u32,
+}
+
+impl Default for Detector {
+    fn default() -> Self {
+        Detector::new()
+    }
+}
+
+impl Detector {
+    pub fn new() -> Detector {
+        Detector {
+            dirs: [DirState::default(), DirState::default()],
+            verdict: Verdict::Undecided,
+            client: None,
+            segments: 0,
+            inconsistencies: 0,
+        }
+    }
+
+    /// Feed one segment's payload (first pass, capture order). `seq` is the
+    /// TCP sequence number of its first byte. Returns the verdict so far.
+    ///
+    /// Empty payloads are ignored. A retransmitted / out-of-order segment
+    /// (wholly before the next expected sequence number) is ignored; a
+    /// partially overlapping one is trimmed; after a gap the direction's
+    /// sync is reset (without penalty). After `NotWebSocket` nothing is done.
+    pub fn feed(&mut self, dir: Dir, seq: u32, payload: &[u8]) -> Verdict {
+        if self.verdict == Verdict::NotWebSocket || payload.is_empty() {
+            return self.verdict;
+        }
+        let d = &mut self.dirs[dir.idx()];
+        let len = payload.len() as u32;
+        let mut skip = 0usize;
+        if let Some(next) = d.next_seq {
+            let off = seq.wrapping_sub(next) as i32;
+            if off < 0 {
+                let overlap = next.wrapping_sub(seq);
+                if overlap >= len {
+                    return self.verdict;
+                }
+                skip = overlap as usize;
+            } else if off > 0 {
+                // Lost data: the frame structure cannot be followed.
+                d.unsync();
+            }
+        }
+        d.next_seq = Some(seq.wrapping_add(len));
+        d.sync_offset = None;
+        self.segments += 1;
+        self.process(dir, &payload[skip..], skip);
+        self.decide();
+        self.verdict
+    }
+
+    fn process(&mut self, dir: Dir, seg: &[u8], base: usize) {
+        let i = dir.idx();
+        if self.dirs[i].synced {
+            let d = &mut self.dirs[i];
+            if d.pending >= seg.len() as u64 {
+                d.pending -= seg.len() as u64;
+                if !d.confirmed {
+                    // The whole segment is claimed as payload by a sync that
+                    // was never verified (possibly a bogus header with a
+                    // big length): if this segment holds a chain of its own
+                    // that has >= 2 frames or ends exactly at the segment
+                    // end, switch to it (no penalty).
+                    if let Search::Found { start, chain } = find_sync(seg, None, 1) {
+                        if chain.tally.frames >= 2 || chain.end == End::Exact {
+                            d.unsync();
+                            d.clear_evidence();
+                            d.adopt(seg, base, start, &chain);
+                        }
+                    }
+                }
+                return;
+            }
+            let start = d.pending as usize;
+            let st = d.chain.unwrap_or(ChainState::fresh(None));
+            let carry = std::mem::take(&mut d.carry);
+            let mut budget = u64::MAX;
+            match run_chain(seg, start, &carry, st, &mut budget) {
+                Ok(c) => {
+                    d.ev.merge(&c.tally);
+                    d.cont += c.tally.frames;
+                    if c.tally.frames > 0 {
+                        d.segs += 1;
+                        d.confirmed = true;
+                    }
+                    d.sync_offset = c.first_header.map(|o| o + base);
+                    d.apply_end(seg, &c);
+                    return;
+                }
+                Err(_) => {
+                    // Insanity after sync: this direction's evidence is void.
+                    // If the sync had been confirmed it is an inconsistency
+                    // (all evidence of the connection is reset); an
+                    // unconfirmed sync most likely came from payload bytes
+                    // (capture started inside a frame) and is just dropped.
+                    let was_confirmed = d.confirmed;
+                    d.confirmed = false;
+                    d.unsync();
+                    d.chain = None;
+                    d.clear_evidence();
+                    if was_confirmed {
+                        self.inconsistencies += 1;
+                        for d in &mut self.dirs {
+                            d.clear_evidence();
+                        }
+                    }
+                    // Fall through: look for a new sync in this segment.
+                }
+            }
+        }
+        let d = &mut self.dirs[i];
+        match find_sync(seg, d.masked(), 1) {
+            Search::Found { start, chain } => d.adopt(seg, base, start, &chain),
+            Search::NoChain => {
+                if seg.len() >= 2 {
+                    d.no_chain += 1;
+                }
+            }
+            Search::Inconclusive => {}
+        }
+    }
+
+    /// Decision rules:
+    /// * two inconsistencies, or 3 segments of one direction without any sane
+    ///   chain while not in sync → NotWebSocket;
+    /// * WebSocket needs, with no inconsistency inside the evidence (evidence
+    ///   is reset at an inconsistency):
+    ///   - every direction that contributed frames is still in sync and no
+    ///     frame header is cut at a segment end (so `pending` says exactly
+    ///     where the next header starts);
+    ///   - the in-sync frames span at least 2 segments of one direction
+    ///     (sync verified across a segment boundary), and at least 2 (one
+    ///     direction only: 3) of them were parsed while continuing a sync
+    ///     into a later segment;
+    ///   - a masked direction with several frames used different masking
+    ///     keys (RFC 6455 §5.3: a fresh unpredictable key per frame), which
+    ///     rules out constant / repetitive data;
+    ///   - either both directions contributed, with opposite masking (client
+    ///     masked, server unmasked) and >= 4 frames in total, or only one
+    ///     direction contributed and it has >= 6 frames, at least one of
+    ///     them a non-empty data frame (masking is consistent within a
+    ///     direction by construction);
+    /// * both directions with >= 4 frames over >= 2 segments each but the
+    ///   same masking → NotWebSocket (a framed protocol, not WebSocket);
+    /// * still undecided after 32 segments → NotWebSocket.
+    fn decide(&mut self) {
+        if self.verdict != Verdict::Undecided {
+            return;
+        }
+        if self.inconsistencies >= MAX_INCONSISTENCIES
+            || self
+                .dirs
+                .iter()
+                .any(|d| !d.synced && d.no_chain >= MAX_NO_CHAIN)
+        {
+            self.verdict = Verdict::NotWebSocket;
+            return;
+        }
+        let [a, b] = &self.dirs;
+        let contributing = |d: &DirState| d.ev.frames > 0;
+        let clean = self.dirs.iter().all(|d| {
+            !contributing(d)
+                || (d.synced
+                    && d.carry.is_empty()
+                    && (d.masked() != Some(true) || d.ev.frames < 2 || d.ev.keys_vary))
+        });
+        let spans = a.segs >= 2 || b.segs >= 2;
+        let cont = a.cont + b.cont;
+        if clean && spans {
+            match (contributing(a), contributing(b)) {
+                (true, true) => match (a.masked(), b.masked()) {
+                    (Some(ma), Some(mb)) if ma != mb => {
+                        if a.ev.frames + b.ev.frames >= MIN_FRAMES_TWO_DIRS
+                            && cont >= MIN_CONT_TWO_DIRS
+                        {
+                            self.verdict = Verdict::WebSocket;
+                            self.client = Some(if ma { Dir::A } else { Dir::B });
+                            return;
+                        }
+                    }
+                    _ => {
+                        if a.ev.frames >= MIN_FRAMES_TWO_DIRS
+                            && b.ev.frames >= MIN_FRAMES_TWO_DIRS
+                            && a.segs >= 2
+                            && b.segs >= 2
+                        {
+                            self.verdict = Verdict::NotWebSocket;
+                            return;
+                        }
+                    }
+                },
+                (true, false) | (false, true) => {
+                    let dir = if contributing(a) { Dir::A } else { Dir::B };
+                    let d = &self.dirs[dir.idx()];
+                    if d.ev.frames >= MIN_FRAMES_ONE_DIR
+                        && d.cont >= MIN_CONT_ONE_DIR
+                        && d.ev.data_frames >= 1
+                    {
+                        self.verdict = Verdict::WebSocket;
+                        // The masking side is the client; an unmasked
+                        // direction is the server, so the other is the client.
+                        self.client = match d.masked() {
+                            Some(true) => Some(dir),
+                            Some(false) => Some(dir.other()),
+                            None => None,
+                        };
+                        return;
+                    }
+                }
+                (false, false) => {}
+            }
+        }
+        if self.segments >= MAX_SEGMENTS {
+            self.verdict = Verdict::NotWebSocket;
+        }
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+
+    /// Once WebSocket: which direction is the client (the masking side), if
+    /// known. `None` before a WebSocket verdict.
+    pub fn client_dir(&self) -> Option<Dir> {
+        if self.verdict == Verdict::WebSocket {
+            self.client
+        } else {
+            None
+        }
+    }
+
+    /// How many bytes of the stream remain of a frame in progress at the end
+    /// of the last fed segment of `dir` (0 = the next segment starts with a
+    /// header). Meaningful when [`Detector::in_sync`] is true; 0 otherwise.
+    pub fn pending(&self, dir: Dir) -> u64 {
+        let d = &self.dirs[dir.idx()];
+        if d.synced {
+            d.pending
+        } else {
+            0
+        }
+    }
+
+    /// Offset in the most recently fed segment of `dir` where the first
+    /// complete frame header was found (the sync point, or the first header
+    /// of a segment continuing in sync), if any.
+    pub fn sync_offset(&self, dir: Dir) -> Option<usize> {
+        self.dirs[dir.idx()].sync_offset
+    }
+
+    /// Addition to the agreed API: whether `dir` currently follows the frame
+    /// structure (so `pending(dir)` is meaningful).
+    pub fn in_sync(&self, dir: Dir) -> bool {
+        self.dirs[dir.idx()].synced
+    }
+
+    /// Addition to the agreed API: the first bytes of a frame header cut by
+    /// the end of the last segment of `dir` (empty normally; never non-empty
+    /// for an in-sync direction at the moment WebSocket is decided).
+    pub fn partial_header(&self, dir: Dir) -> &[u8] {
+        &self.dirs[dir.idx()].carry
+    }
+}

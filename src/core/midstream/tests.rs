@@ -1,0 +1,750 @@
+use super::*;
+
+/// Small deterministic PRNG (xorshift64*).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// Encode one frame. `mask` = Some(key) for client frames.
+fn frame(fin: bool, rsv1: bool, op: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+    let mut v = vec![(u8::from(fin) << 7) | (u8::from(rsv1) << 6) | op];
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    let n = payload.len();
+    if n < 126 {
+        v.push(m | n as u8);
+    } else if n <= 0xFFFF {
+        v.push(m | 126);
+        v.extend_from_slice(&(n as u16).to_be_bytes());
+    } else {
+        v.push(m | 127);
+        v.extend_from_slice(&(n as u64).to_be_bytes());
+    }
+    match mask {
+        Some(k) => {
+            v.extend_from_slice(&k);
+            v.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
+        }
+        None => v.extend_from_slice(payload),
+    }
+    v
+}
+
+fn json(rng: &mut Rng, n: usize) -> Vec<u8> {
+    let mut s = String::from("{\"type\":\"update\",\"data\":\"");
+    while s.len() < n {
+        s.push_str(["price ", "qty ", "ünïcödé ", "€ ", "ok ", "12345 "][rng.below(6) as usize]);
+    }
+    s.push_str("\"}");
+    s.into_bytes()
+}
+
+/// One WebSocket frame on the wire, from the client (masked) or server.
+struct Event {
+    client: bool,
+    bytes: Vec<u8>,
+}
+
+/// A realistic session: text/binary frames of mixed sizes (short, 126-form,
+/// 64-bit form), pings/pongs, a fragmented message and a close handshake.
+fn session(rng: &mut Rng, big: bool) -> Vec<Event> {
+    let mut ev = Vec::new();
+    let push = |ev: &mut Vec<Event>, client: bool, f: Vec<u8>| ev.push(Event { client, bytes: f });
+    for round in 0..30 {
+        let k = [rng.next() as u8, rng.next() as u8, rng.next() as u8, 0x5a];
+        // client request
+        let n = [20usize, 90, 300, 1000][rng.below(4) as usize];
+        push(&mut ev, true, frame(true, false, 1, &json(rng, n), Some(k)));
+        // server responses: text, binary 126-form, compressed
+        let n = [40usize, 200, 2000, 5000][rng.below(4) as usize];
+        push(&mut ev, false, frame(true, false, 1, &json(rng, n), None));
+        let bn = [10usize, 130, 3000][rng.below(3) as usize];
+        let b = rng.bytes(bn);
+        push(&mut ev, false, frame(true, rng.below(2) == 0, 2, &b, None));
+        if round % 5 == 2 {
+            push(&mut ev, false, frame(true, false, 9, b"hb", None));
+            push(&mut ev, true, frame(true, false, 10, b"hb", Some(k)));
+            push(&mut ev, true, frame(true, false, 9, b"", Some(k)));
+            push(&mut ev, false, frame(true, false, 10, b"", None));
+        }
+        if round % 7 == 3 {
+            // fragmented message with an interleaved ping
+            let t = json(rng, 600);
+            push(&mut ev, false, frame(false, false, 1, &t[..250], None));
+            push(&mut ev, false, frame(true, false, 9, b"", None));
+            push(&mut ev, false, frame(false, false, 0, &t[250..500], None));
+            push(&mut ev, false, frame(true, false, 0, &t[500..], None));
+            let b = rng.bytes(2500);
+            push(&mut ev, true, frame(false, false, 2, &b[..1000], Some(k)));
+            push(&mut ev, true, frame(true, false, 0, &b[1000..], Some(k)));
+        }
+        if big && round == 20 {
+            let b = rng.bytes(70_000);
+            push(&mut ev, false, frame(true, false, 2, &b, None));
+            push(&mut ev, true, frame(true, false, 2, &b[..66_000], Some(k)));
+        }
+    }
+    let k = [1, 2, 3, 4];
+    let mut close = 1000u16.to_be_bytes().to_vec();
+    close.extend_from_slice(b"bye");
+    push(&mut ev, true, frame(true, false, 8, &close, Some(k)));
+    push(
+        &mut ev,
+        false,
+        frame(true, false, 8, &1000u16.to_be_bytes(), None),
+    );
+    ev
+}
+
+/// A captured segment.
+struct Seg {
+    client: bool,
+    seq: u32,
+    data: Vec<u8>,
+    /// Ground truth: bytes of the frame in progress left after this segment.
+    pending_after: u64,
+}
+
+/// Turn events into segments of at most `mss` bytes (each event is sent on
+/// its own, as an application write), dropping the first `skip_c` client
+/// bytes and `skip_s` server bytes (the capture started there, inside a
+/// frame; the first captured segments then start at those offsets).
+fn segments(ev: &[Event], mss: usize, skip_c: usize, skip_s: usize) -> Vec<Seg> {
+    let mut out = Vec::new();
+    let mut pos = [0usize; 2]; // stream offset per direction
+    let skip = [skip_s, skip_c];
+    let isn = [0x1234_5678u32, 0xFFFF_F000u32]; // server, client (client wraps)
+    for e in ev {
+        let i = usize::from(e.client);
+        let start = pos[i];
+        let end = start + e.bytes.len();
+        let mut off = start.max(skip[i]);
+        // capture starts at skip: segment boundaries continue from there
+        while off < end {
+            let n = mss.min(end - off);
+            out.push(Seg {
+                client: e.client,
+                seq: isn[i].wrapping_add(off as u32),
+                data: e.bytes[off - start..off - start + n].to_vec(),
+                pending_after: (end - off - n) as u64,
+            });
+            off += n;
+        }
+        pos[i] = end;
+    }
+    out
+}
+
+/// Feed segments; returns (verdict, index of the deciding segment).
+fn run(det: &mut Detector, segs: &[Seg], first_client: bool) -> (Verdict, Option<usize>) {
+    let dir = |client: bool| {
+        if client == first_client {
+            Dir::A
+        } else {
+            Dir::B
+        }
+    };
+    for (i, s) in segs.iter().enumerate() {
+        let v = det.feed(dir(s.client), s.seq, &s.data);
+        if v != Verdict::Undecided {
+            return (v, Some(i));
+        }
+    }
+    (det.verdict(), None)
+}
+
+fn check_ws(segs: &[Seg], label: &str) {
+    let first_client = segs[0].client;
+    let mut det = Detector::new();
+    let (v, at) = run(&mut det, segs, first_client);
+    assert_eq!(v, Verdict::WebSocket, "{label}");
+    let want = if first_client { Dir::A } else { Dir::B };
+    assert_eq!(det.client_dir(), Some(want), "{label}");
+    // pending of the deciding segment's direction matches the ground truth
+    let at = at.unwrap();
+    let s = &segs[at];
+    let d = if s.client == first_client {
+        Dir::A
+    } else {
+        Dir::B
+    };
+    assert!(det.in_sync(d), "{label}");
+    assert_eq!(det.pending(d), s.pending_after, "{label} seg {at}");
+    assert!(det.partial_header(d).is_empty());
+    // and of the other direction at its last segment before the decision
+    if let Some(o) = segs[..at].iter().rev().find(|o| o.client != s.client) {
+        if det.in_sync(d.other()) {
+            assert_eq!(det.pending(d.other()), o.pending_after, "{label} other");
+        }
+    }
+}
+
+#[test]
+fn websocket_from_start_of_frames() {
+    let mut rng = Rng(7);
+    let ev = session(&mut rng, false);
+    check_ws(&segments(&ev, 1448, 0, 0), "aligned");
+}
+
+#[test]
+fn websocket_mid_frame_odd_offsets() {
+    let mut rng = Rng(11);
+    let ev = session(&mut rng, true);
+    let mut ok = 0;
+    for (c, s) in [
+        (1, 3),
+        (7, 101),
+        (333, 17),
+        (1001, 2999),
+        (5, 4097),
+        (77, 12345),
+    ] {
+        let segs = segments(&ev, 1448, c, s);
+        check_ws(&segs, &format!("skip {c}/{s}"));
+        ok += 1;
+    }
+    assert_eq!(ok, 6);
+}
+
+#[test]
+fn websocket_many_start_offsets() {
+    // Start the capture at many offsets of both directions; every start must
+    // be recognised (never NotWebSocket nor another client).
+    let mut rng = Rng(99);
+    let ev = session(&mut rng, false);
+    let mut results = [0usize; 3];
+    for i in 0..200usize {
+        let c = (i * 97) % 9000;
+        let s = (i * 389 + 13) % 20000;
+        let segs = segments(&ev, 1448, c, s);
+        let first_client = segs[0].client;
+        let mut det = Detector::new();
+        let (v, _) = run(&mut det, &segs, first_client);
+        match v {
+            Verdict::WebSocket => {
+                results[0] += 1;
+                let want = if first_client { Dir::A } else { Dir::B };
+                assert_eq!(det.client_dir(), Some(want));
+            }
+            Verdict::Undecided => results[1] += 1,
+            Verdict::NotWebSocket => results[2] += 1,
+        }
+    }
+    eprintln!("many offsets: ws/undecided/not = {results:?}");
+    assert!(results[0] >= 190, "{results:?}");
+}
+
+#[test]
+fn websocket_server_only_stream() {
+    // Only the server direction has data (client idle): >= 6 unmasked frames.
+    let mut rng = Rng(5);
+    let ev: Vec<Event> = session(&mut rng, false)
+        .into_iter()
+        .filter(|e| !e.client)
+        .collect();
+    let segs = segments(&ev, 1448, 0, 777);
+    let mut det = Detector::new();
+    let (v, _) = run(&mut det, &segs, false);
+    assert_eq!(v, Verdict::WebSocket);
+    // the unmasked side is the server, so the client is the other direction
+    assert_eq!(det.client_dir(), Some(Dir::B));
+}
+
+#[test]
+fn websocket_small_segments_split_headers() {
+    // Tiny MSS so that headers are cut across segments.
+    let mut rng = Rng(3);
+    let ev = session(&mut rng, false);
+    for mss in [64usize, 100, 536] {
+        let segs = segments(&ev, mss, 3, 5);
+        let first_client = segs[0].client;
+        let mut det = Detector::new();
+        let (v, _) = run(&mut det, &segs, first_client);
+        assert_eq!(v, Verdict::WebSocket, "mss {mss}");
+    }
+}
+
+#[test]
+fn retransmission_and_gap() {
+    let mut rng = Rng(21);
+    let ev = session(&mut rng, false);
+    let segs = segments(&ev, 1448, 10, 10);
+    let mut det = Detector::new();
+    let first_client = segs[0].client;
+    let dir = |c: bool| if c == first_client { Dir::A } else { Dir::B };
+    // feed each segment twice (retransmission): must still work
+    let mut v = Verdict::Undecided;
+    for s in &segs {
+        v = det.feed(dir(s.client), s.seq, &s.data);
+        if v != Verdict::Undecided {
+            break;
+        }
+        v = det.feed(dir(s.client), s.seq, &s.data);
+        if v != Verdict::Undecided {
+            break;
+        }
+    }
+    assert_eq!(v, Verdict::WebSocket);
+
+    // A gap resets sync of that direction without penalty.
+    let mut det = Detector::new();
+    let s0 = &segs[0];
+    det.feed(dir(s0.client), s0.seq, &s0.data);
+    let was = det.in_sync(dir(s0.client));
+    let s1 = segs.iter().skip(1).find(|s| s.client == s0.client).unwrap();
+    // pretend 100 bytes were lost before s1
+    det.feed(
+        dir(s1.client),
+        s1.seq.wrapping_add(100),
+        &s1.data[100.min(s1.data.len())..],
+    );
+    let _ = was;
+    assert_ne!(det.verdict(), Verdict::WebSocket);
+}
+
+#[test]
+fn partial_overlap_trimmed() {
+    let mut rng = Rng(8);
+    let ev = session(&mut rng, false);
+    let segs = segments(&ev, 1448, 0, 0);
+    let first_client = segs[0].client;
+    let dir = |c: bool| if c == first_client { Dir::A } else { Dir::B };
+    let mut det = Detector::new();
+    let mut prev: [Option<&Seg>; 2] = [None, None];
+    let mut v = Verdict::Undecided;
+    for s in &segs {
+        let i = usize::from(s.client);
+        // resend the last 3 bytes of the previous segment with this one
+        let (seq, data) = match prev[i] {
+            Some(p) if p.data.len() >= 3 => {
+                let mut d = p.data[p.data.len() - 3..].to_vec();
+                d.extend_from_slice(&s.data);
+                (s.seq.wrapping_sub(3), d)
+            }
+            _ => (s.seq, s.data.clone()),
+        };
+        v = det.feed(dir(s.client), seq, &data);
+        prev[i] = Some(s);
+        if v != Verdict::Undecided {
+            break;
+        }
+    }
+    assert_eq!(v, Verdict::WebSocket);
+}
+
+// ---------------------------------------------------------------- negatives
+
+/// Feed two directions of byte streams, cut at `mss`, alternating the
+/// directions message by message. Returns the final verdict.
+fn feed_msgs(msgs: &[(bool, Vec<u8>)], mss: usize) -> Verdict {
+    let mut det = Detector::new();
+    let mut seq = [1000u32, 0xFFFF_FF00];
+    let first = msgs[0].0;
+    for (a, m) in msgs {
+        let i = usize::from(*a);
+        let dir = if *a == first { Dir::A } else { Dir::B };
+        for c in m.chunks(mss) {
+            let v = det.feed(dir, seq[i], c);
+            assert_ne!(v, Verdict::WebSocket);
+            seq[i] = seq[i].wrapping_add(c.len() as u32);
+        }
+    }
+    det.verdict()
+}
+
+fn assert_not_ws(msgs: &[(bool, Vec<u8>)], label: &str) {
+    for mss in [1448usize, 536, 100] {
+        let v = feed_msgs(msgs, mss);
+        assert_ne!(v, Verdict::WebSocket, "{label} mss {mss}");
+    }
+    // Also starting the capture later.
+    for skip in 1..msgs.len().min(4) {
+        let v = feed_msgs(&msgs[skip..], 1448);
+        assert_ne!(v, Verdict::WebSocket, "{label} skip {skip}");
+    }
+}
+
+#[test]
+fn http_keepalive_with_ws_like_bodies() {
+    let mut msgs = Vec::new();
+    for i in 0..20 {
+        let body: Vec<u8> = [&[0x81u8, 0x05][..], b"Hello", &[0x82, 0x03, 1, 2, 3][..]].concat();
+        let req = format!(
+            "POST /api/{i} HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n",
+            body.len()
+        );
+        msgs.push((true, [req.as_bytes(), &body].concat()));
+        let rbody = [&[0x81u8, 0x05][..], b"World"].concat();
+        let resp = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nServer: x\r\n\r\n",
+            rbody.len()
+        );
+        msgs.push((false, [resp.as_bytes(), &rbody].concat()));
+    }
+    assert_not_ws(&msgs, "http");
+    // Bodies sent as separate segments (headers first, then body).
+    let mut split = Vec::new();
+    for (d, m) in &msgs {
+        let p = m.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        split.push((*d, m[..p].to_vec()));
+        split.push((*d, m[p..].to_vec()));
+    }
+    assert_not_ws(&split, "http split");
+    // Only bodies (capture of a binary-body API, bodies in own segments).
+    let bodies: Vec<_> = split.iter().skip(1).step_by(2).cloned().collect();
+    assert_not_ws(&bodies, "http bodies");
+}
+
+#[test]
+fn tls_records() {
+    let mut rng = Rng(1);
+    let mut msgs = Vec::new();
+    let mut hello = vec![
+        0x16, 0x03, 0x01, 0x00, 0xc8, 0x01, 0x00, 0x00, 0xc4, 0x03, 0x03,
+    ];
+    hello.extend(rng.bytes(0xc8 - 6));
+    msgs.push((true, hello));
+    let mut sh = vec![0x16, 0x03, 0x03, 0x00, 0x7a, 0x02];
+    sh.extend(rng.bytes(0x79));
+    sh.extend_from_slice(&[0x14, 0x03, 0x03, 0x00, 0x01, 0x01]);
+    msgs.push((false, sh));
+    for i in 0..30 {
+        let n = [40usize, 300, 1400, 5000, 16_401][i % 5];
+        let mut r = vec![0x17, 0x03, 0x03];
+        r.extend_from_slice(&(n as u16).to_be_bytes());
+        r.extend(rng.bytes(n));
+        msgs.push((i % 2 == 0, r));
+    }
+    assert_not_ws(&msgs, "tls");
+}
+
+#[test]
+fn ssh() {
+    let mut rng = Rng(2);
+    let mut msgs = vec![
+        (
+            false,
+            b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n".to_vec(),
+        ),
+        (true, b"SSH-2.0-OpenSSH_9.6\r\n".to_vec()),
+    ];
+    for i in 0..30 {
+        let n = [28usize, 60, 1000, 36, 300][i % 5];
+        let mut p = (n as u32).to_be_bytes().to_vec();
+        p.push(4 + (i % 8) as u8); // padding length
+        p.push(if i < 2 { 20 } else { 94 });
+        p.extend(rng.bytes(n - 2));
+        p.extend(rng.bytes(32)); // MAC
+        msgs.push((i % 2 == 0, p));
+    }
+    assert_not_ws(&msgs, "ssh");
+}
+
+#[test]
+fn redis_resp() {
+    let mut msgs = Vec::new();
+    for i in 0..30 {
+        let v = format!("value-{i}-{}", "x".repeat(i * 7));
+        let cmd = format!(
+            "*3\r\n$3\r\nSET\r\n${}\r\nkey:{i:04}\r\n${}\r\n{v}\r\n",
+            8,
+            v.len()
+        );
+        msgs.push((true, cmd.into_bytes()));
+        msgs.push((false, b"+OK\r\n".to_vec()));
+        msgs.push((
+            true,
+            format!("*2\r\n$3\r\nGET\r\n$8\r\nkey:{i:04}\r\n").into_bytes(),
+        ));
+        msgs.push((false, format!("${}\r\n{v}\r\n", v.len()).into_bytes()));
+    }
+    assert_not_ws(&msgs, "redis");
+}
+
+#[test]
+fn postgresql() {
+    let mut msgs = Vec::new();
+    // StartupMessage
+    let params = b"user\0alice\0database\0app\0\0";
+    let mut s = ((8 + params.len()) as u32).to_be_bytes().to_vec();
+    s.extend_from_slice(&196608u32.to_be_bytes());
+    s.extend_from_slice(params);
+    msgs.push((true, s));
+    // AuthenticationOk, ParameterStatus, ReadyForQuery
+    let mut r = vec![b'R', 0, 0, 0, 8, 0, 0, 0, 0];
+    r.extend_from_slice(b"S\0\0\0\x19client_encoding\0UTF8\0");
+    r.extend_from_slice(b"Z\0\0\0\x05I");
+    msgs.push((false, r));
+    for i in 0..25 {
+        let q = format!("SELECT * FROM t WHERE id = {i}\0");
+        let mut m = vec![b'Q'];
+        m.extend_from_slice(&((4 + q.len()) as u32).to_be_bytes());
+        m.extend_from_slice(q.as_bytes());
+        msgs.push((true, m));
+        let mut resp = vec![b'T', 0, 0, 0, 0x1b, 0, 1];
+        resp.extend_from_slice(b"id\0\0\0\x40\x01\0\x01\0\0\0\x17\0\x04\xff\xff\xff\xff\0\0");
+        for j in 0..(i % 4 + 1) {
+            let val = format!("{}", i * 100 + j);
+            resp.push(b'D');
+            resp.extend_from_slice(&((10 + val.len()) as u32).to_be_bytes());
+            resp.extend_from_slice(&[0, 1]);
+            resp.extend_from_slice(&(val.len() as u32).to_be_bytes());
+            resp.extend_from_slice(val.as_bytes());
+        }
+        resp.extend_from_slice(b"C\0\0\0\x0dSELECT 1\0Z\0\0\0\x05I");
+        msgs.push((false, resp));
+    }
+    assert_not_ws(&msgs, "postgres");
+}
+
+#[test]
+fn smtp() {
+    let lines: &[(bool, &str)] = &[
+        (false, "220 mail.example.com ESMTP Postfix\r\n"),
+        (true, "EHLO client.example.org\r\n"),
+        (
+            false,
+            "250-mail.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n",
+        ),
+        (true, "MAIL FROM:<a@example.org>\r\n"),
+        (false, "250 2.1.0 Ok\r\n"),
+        (true, "RCPT TO:<b@example.com>\r\n"),
+        (false, "250 2.1.5 Ok\r\n"),
+        (true, "DATA\r\n"),
+        (false, "354 End data with <CR><LF>.<CR><LF>\r\n"),
+        (
+            true,
+            "Subject: hi\r\n\r\nHello there, this is a test message.\r\n.\r\n",
+        ),
+        (false, "250 2.0.0 Ok: queued as 12345\r\n"),
+        (true, "QUIT\r\n"),
+        (false, "221 2.0.0 Bye\r\n"),
+    ];
+    let msgs: Vec<_> = lines
+        .iter()
+        .map(|(d, s)| (*d, s.as_bytes().to_vec()))
+        .collect();
+    assert_not_ws(&msgs, "smtp");
+}
+
+#[test]
+fn binary_81_05_length_prefixed_protocol() {
+    // 81 05 + 12 bytes records, both directions unmasked, with various
+    // record contents; records batched several per segment.
+    let mut rng = Rng(4);
+    for content in 0..4 {
+        let mut msgs = Vec::new();
+        for i in 0..40u32 {
+            let mut m = Vec::new();
+            for j in 0..(1 + i % 5) {
+                m.extend_from_slice(&[0x81, 0x05]);
+                let body: Vec<u8> = match content {
+                    0 => [&(i * 8 + j).to_be_bytes()[..], &[0u8; 8][..]].concat(),
+                    1 => b"hello world!".to_vec(),
+                    2 => rng.bytes(12),
+                    _ => [&[0x81u8, 0x05][..], &rng.bytes(10)[..]].concat(),
+                };
+                m.extend_from_slice(&body);
+            }
+            msgs.push((i % 2 == 0, m));
+        }
+        assert_not_ws(&msgs, &format!("81-05 content {content}"));
+    }
+}
+
+#[test]
+fn zero_padding_and_constant_data() {
+    for b in [0x00u8, 0x80, 0x89, 0xFF, 0x20] {
+        let msgs: Vec<_> = (0..20).map(|i| (i % 2 == 0, vec![b; 1448])).collect();
+        assert_not_ws(&msgs, &format!("constant {b:02x}"));
+    }
+    // Repeated empty pings in both directions unmasked: sane frames, but
+    // the masking rule says not WebSocket.
+    let msgs: Vec<_> = (0..20)
+        .map(|i| (i % 2 == 0, [0x89u8, 0x00].repeat(50)))
+        .collect();
+    assert_eq!(feed_msgs(&msgs, 1448), Verdict::NotWebSocket);
+}
+
+/// Random streams: 8 segments of random length 1..=1448, random direction,
+/// contiguous sequence numbers per direction. Returns counts of
+/// (WebSocket, Undecided, NotWebSocket).
+fn random_run(seed: u64, streams: usize, segs_per_stream: usize) -> [usize; 3] {
+    let mut rng = Rng(seed);
+    let mut out = [0usize; 3];
+    for _ in 0..streams {
+        let mut det = Detector::new();
+        let mut seq = [rng.next() as u32, rng.next() as u32];
+        let mut v = Verdict::Undecided;
+        for k in 0..segs_per_stream {
+            let d = if k == 0 { 0 } else { rng.below(2) as usize };
+            let n = 1 + rng.below(1448) as usize;
+            let data = rng.bytes(n);
+            v = det.feed(if d == 0 { Dir::A } else { Dir::B }, seq[d], &data);
+            seq[d] = seq[d].wrapping_add(n as u32);
+            if v != Verdict::Undecided {
+                break;
+            }
+        }
+        if v == Verdict::WebSocket {
+            eprintln!(
+                "FP: {:#?}",
+                det.dirs
+                    .iter()
+                    .map(|d| (d.ev, d.segs, d.masked(), d.confirmed))
+                    .collect::<Vec<_>>()
+            );
+        }
+        out[match v {
+            Verdict::WebSocket => 0,
+            Verdict::Undecided => 1,
+            Verdict::NotWebSocket => 2,
+        }] += 1;
+    }
+    out
+}
+
+#[test]
+fn random_data_never_websocket() {
+    let r = random_run(0x9E37_79B9_7F4A_7C15, 1000, 8);
+    eprintln!("random 1000x8: ws/undecided/not = {r:?}");
+    assert_eq!(r[0], 0, "false positives");
+    let r = random_run(42, 300, 40);
+    eprintln!("random 300x40: ws/undecided/not = {r:?}");
+    assert_eq!(r[0], 0, "false positives");
+    assert_eq!(r[1], 0, "all decided within 32 segments");
+}
+
+#[test]
+#[ignore]
+fn random_data_large() {
+    let r = random_run(0xDEAD_BEEF, 100_000, 8);
+    eprintln!("random 100000x8: ws/undecided/not = {r:?}");
+    let r2 = random_run(0xFEED, 20_000, 40);
+    eprintln!("random 20000x40: ws/undecided/not = {r2:?}");
+    assert_eq!(r[0] + r2[0], 0);
+}
+
+#[test]
+fn random_then_websocket_never_misattributes() {
+    // Random garbage first, then a real session: never a wrong client.
+    let mut rng = Rng(77);
+    let ev = session(&mut rng, false);
+    let segs = segments(&ev, 1448, 0, 0);
+    let mut det = Detector::new();
+    let g = rng.bytes(700);
+    det.feed(Dir::A, 0, &g);
+    let _ = run(&mut det, &segs, true);
+    if det.verdict() == Verdict::WebSocket {
+        assert_eq!(det.client_dir(), Some(Dir::A));
+    }
+}
+
+#[test]
+fn segment_cap() {
+    // A direction stuck inside a huge frame: NotWebSocket after 32 segments.
+    let mut det = Detector::new();
+    let mut f = vec![0x82, 0x7F, 0, 0, 0, 0x10, 0, 0, 0, 0];
+    f.extend(std::iter::repeat_n(b'a', 1438));
+    let mut seq = 0u32;
+    let v = det.feed(Dir::B, seq, &f);
+    assert_eq!(v, Verdict::Undecided);
+    seq += f.len() as u32;
+    let mut n = 1;
+    while det.verdict() == Verdict::Undecided {
+        det.feed(Dir::B, seq, &[b'a'; 1448]);
+        seq = seq.wrapping_add(1448);
+        n += 1;
+        assert!(n <= 32);
+    }
+    assert_eq!(det.verdict(), Verdict::NotWebSocket);
+}
+
+#[test]
+fn sync_offset_and_pending_simple() {
+    // tail of a previous frame (5 bytes of JSON text) then two server frames,
+    // the second cut by the segment end.
+    let mut seg = b"ok\"}]".to_vec();
+    seg.extend(frame(true, false, 1, b"{\"a\":1}", None));
+    let f2 = frame(true, false, 2, &[7u8; 300], None);
+    seg.extend_from_slice(&f2[..100]);
+    let mut det = Detector::new();
+    assert_eq!(det.feed(Dir::A, 10, &seg), Verdict::Undecided);
+    assert!(det.in_sync(Dir::A));
+    assert_eq!(det.sync_offset(Dir::A), Some(5));
+    assert_eq!(det.pending(Dir::A), (f2.len() - 100) as u64);
+    // continue: rest of f2, then a ping
+    let mut seg2 = f2[100..].to_vec();
+    seg2.extend(frame(true, false, 9, b"", None));
+    det.feed(Dir::A, 10 + seg.len() as u32, &seg2);
+    assert_eq!(det.sync_offset(Dir::A), Some(f2.len() - 100));
+    assert_eq!(det.pending(Dir::A), 0);
+}
+
+#[test]
+fn utf8_checker() {
+    let mut c = 0;
+    let mut chk = |b: &[u8]| check_utf8(b.iter().copied(), &mut c);
+    assert_eq!(chk("héllo €𝄞".as_bytes()), Utf8::Valid);
+    assert_eq!(chk(&"€".as_bytes()[..2]), Utf8::Truncated);
+    assert_eq!(chk(&[0xC0, 0x80]), Utf8::Invalid);
+    assert_eq!(chk(&[0xED, 0xA0, 0x80]), Utf8::Invalid);
+    assert_eq!(chk(&[0xF4, 0x90, 0x80, 0x80]), Utf8::Invalid);
+    assert_eq!(chk(&[0xE0, 0x80]), Utf8::Invalid);
+    // agrees with std on random input
+    let mut rng = Rng(9);
+    for _ in 0..20000 {
+        let n = rng.below(8) as usize;
+        let b: Vec<u8> = (0..n)
+            .map(|_| {
+                let r = rng.next() as u8;
+                [0x41, 0x80, 0xBF, 0xC3, 0xE2, 0xF0, 0xED, 0xF4, r][rng.below(9) as usize]
+            })
+            .collect();
+        let want = match std::str::from_utf8(&b) {
+            Ok(_) => Utf8::Valid,
+            Err(e) if e.error_len().is_none() => Utf8::Truncated,
+            Err(_) => Utf8::Invalid,
+        };
+        assert_eq!(chk(&b), want, "{b:02x?}");
+    }
+}
+
+#[test]
+#[ignore]
+fn debug_trace() {
+    let mut rng = Rng(11);
+    let ev = session(&mut rng, true);
+    let segs = segments(&ev, 1448, 1001, 2999);
+    let first_client = segs[0].client;
+    let mut det = Detector::new();
+    for (i, s) in segs.iter().enumerate().take(40) {
+        let dir = if s.client == first_client {
+            Dir::A
+        } else {
+            Dir::B
+        };
+        let v = det.feed(dir, s.seq, &s.data);
+        let d = &det.dirs[dir.idx()];
+        eprintln!(
+            "{i} {:?} client={} len={} truth_pending={} -> {:?} synced={} conf={} pend={} off={:?} ev={:?} segs={} nochain={} inc={}",
+            dir, s.client, s.data.len(), s.pending_after, v, d.synced, d.confirmed, d.pending, d.sync_offset, d.ev, d.segs, d.no_chain, det.inconsistencies
+        );
+        if v != Verdict::Undecided {
+            break;
+        }
+    }
+}
