@@ -51,12 +51,12 @@ fn truth(name: &str) -> Vec<Msg> {
 
 /// Every completed message the plugin shows, in order, with the hash of its (unmasked,
 /// reassembled) bytes.
-fn dissected(t: &common::Tshark, cap: &str) -> Vec<Msg> {
+fn dissected(t: &common::Tshark, cap: &str, extra: &[&str]) -> Vec<Msg> {
     let rows = t.fields(
         cap,
         "ws.msg.len",
         &["ws.dir", "ws.msg.type", "ws.msg.len", "ws.msg.data"],
-        &[],
+        extra,
     );
     let mut out = Vec::new();
     for r in rows {
@@ -95,13 +95,26 @@ fn dissected(t: &common::Tshark, cap: &str) -> Vec<Msg> {
 /// messages and control frames are compared as two sequences: a ping sent between the fragments
 /// of a message completes before that message does.
 fn check(name: &str, per_packet_one_message: bool) {
+    check_with(name, per_packet_one_message, false)
+}
+
+fn check_with(name: &str, per_packet_one_message: bool, tls_keys: bool) {
     let Some(t) = tshark() else { return };
     let cap = t.capture(&format!("{name}.pcapng"));
+    let mut extra: Vec<String> = Vec::new();
+    if tls_keys {
+        extra.push("-o".into());
+        extra.push(format!(
+            "tls.keylog_file:{}",
+            t.capture(&format!("{name}.keys"))
+        ));
+    }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     let want = truth(name);
     let got = if per_packet_one_message {
-        dissected(t, &cap)
+        dissected(t, &cap, &extra)
     } else {
-        dissected_multi(t, &cap)
+        dissected_multi(t, &cap, &extra)
     };
     assert!(!got.is_empty());
     for dir in ["client", "server"] {
@@ -133,7 +146,7 @@ fn check(name: &str, per_packet_one_message: bool) {
 
 /// Like `dissected`, for captures where one packet holds frames that complete nothing (fragments)
 /// next to frames that do: take one frame at a time with frame-level fields.
-fn dissected_multi(t: &common::Tshark, cap: &str) -> Vec<Msg> {
+fn dissected_multi(t: &common::Tshark, cap: &str, extra: &[&str]) -> Vec<Msg> {
     let rows = t.fields(
         cap,
         "ws.opcode",
@@ -144,7 +157,7 @@ fn dissected_multi(t: &common::Tshark, cap: &str) -> Vec<Msg> {
             "ws.msg.len",
             "ws.msg.data",
         ],
-        &[],
+        extra,
     );
     let mut out = Vec::new();
     for r in rows {
@@ -185,4 +198,33 @@ fn node_frag_matches_what_node_ws_sent() {
 #[test]
 fn node_port80_matches_what_node_ws_sent() {
     check("node_port80", false);
+}
+
+/// permessage-deflate (RFC 7692): what the applications sent, after inflating, with context
+/// takeover (Python websockets, Node ws with fragmented compressed messages) and without.
+#[test]
+fn deflate_py_matches_what_python_websockets_sent() {
+    check("m_deflate_py", false);
+}
+
+#[test]
+fn deflate_py_no_context_takeover_matches() {
+    check("m_deflate_py_nocontext", false);
+}
+
+#[test]
+fn deflate_node_fragmented_matches_what_node_ws_sent() {
+    check("m_deflate_node_frag", false);
+}
+
+#[test]
+fn json_subprotocol_matches() {
+    check("m_json_subprotocol", false);
+}
+
+/// wss: with the client's TLS key log, Wireshark decrypts and the plugin gets the upgrade.
+#[test]
+fn wss_on_443_and_9443_match_with_the_key_log() {
+    check_with("m_wss_443", false, true);
+    check_with("m_wss_9443", false, true);
 }

@@ -82,8 +82,12 @@ pub struct Completed {
     pub data: Option<Vec<u8>>,
     /// Bytes are missing from `data` (cap hit or a fragment not fully captured).
     pub truncated: bool,
-    /// For Text messages: UTF-8 validity of the bytes we have.
+    /// For Text messages: UTF-8 validity of the bytes we have (None when compressed: the glue
+    /// checks the inflated text).
     pub text_valid: Option<bool>,
+    /// The first frame had RSV1 set under permessage-deflate (RFC 7692 §6): `data` (or the single
+    /// frame's payload) is compressed.
+    pub compressed: bool,
 }
 
 /// UTF-8 validity; with `lenient_end`, an incomplete sequence at the very
@@ -107,6 +111,7 @@ struct OpenMessage {
     buf: Vec<u8>,
     cap_hit: bool,
     gap: bool,
+    compressed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -257,12 +262,18 @@ impl Connection {
         if !payload_complete {
             anomalies.push(Anomaly::PayloadTruncated);
         }
+        // RFC 7692 §6: RSV1 on the first frame of a data message marks it compressed; without a
+        // handshake (capture began mid-connection) RSV1 can only mean that, too.
+        let compressed = hdr.rsv1
+            && matches!(hdr.opcode, OpCode::Data(Data::Text | Data::Binary))
+            && (cfg.allowed_rsv & 0x4 != 0 || !cfg.handshake_known);
         let single = |text_valid: Option<bool>| Completed {
             total_len: hdr.payload_len,
             frames: 1,
             data: None,
             truncated: !payload_complete,
             text_valid,
+            compressed,
         };
 
         match hdr.opcode {
@@ -330,8 +341,8 @@ impl Connection {
                         let is_text = data == Data::Text;
                         let msg_index = st.next_index();
                         let completes = if hdr.fin {
-                            let text_valid =
-                                is_text.then(|| utf8_valid(payload, !payload_complete));
+                            let text_valid = (is_text && !compressed)
+                                .then(|| utf8_valid(payload, !payload_complete));
                             if text_valid == Some(false) {
                                 // §8.1: invalid UTF-8 in a text message:
                                 // the endpoint "MUST _Fail the WebSocket
@@ -348,6 +359,7 @@ impl Connection {
                                 buf: Vec::new(),
                                 cap_hit: false,
                                 gap: false,
+                                compressed,
                             };
                             append_capped(&mut msg, payload, payload_complete, cfg.max_message);
                             st.open = Some(msg);
@@ -394,6 +406,7 @@ impl Connection {
                     buf: Vec::new(),
                     cap_hit: false,
                     gap: false,
+                    compressed: false,
                 }
             }
         };
@@ -429,13 +442,15 @@ impl Connection {
                 data: None,
                 truncated: !payload_complete,
                 text_valid: None,
+                compressed: msg.compressed,
             };
         }
         let truncated = msg.cap_hit || msg.gap;
         if msg.cap_hit {
             anomalies.push(Anomaly::MessageTruncated);
         }
-        let text_valid = (msg.msg_type == 0x1).then(|| utf8_valid(&msg.buf, truncated));
+        let text_valid =
+            (msg.msg_type == 0x1 && !msg.compressed).then(|| utf8_valid(&msg.buf, truncated));
         if text_valid == Some(false) {
             // §8.1: invalid UTF-8 in a text message MUST _Fail the WebSocket
             // Connection_.
@@ -447,6 +462,7 @@ impl Connection {
             data: Some(msg.buf),
             truncated,
             text_valid,
+            compressed: msg.compressed,
         }
     }
 }

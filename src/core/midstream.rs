@@ -61,8 +61,8 @@ const MIN_FRAMES_TWO_DIRS: u32 = 4;
 /// Sane in-sync frames needed when only one direction contributed frames.
 const MIN_FRAMES_ONE_DIR: u32 = 6;
 /// Of those, frames parsed while continuing a sync into a later segment.
-const MIN_CONT_TWO_DIRS: u32 = 2;
-const MIN_CONT_ONE_DIR: u32 = 3;
+const MIN_CONT_TWO_DIRS: u32 = 3;
+const MIN_CONT_ONE_DIR: u32 = 4;
 /// 64-bit lengths must be below 2^40 (1 TiB); anything larger is noise.
 const MAX_LEN_64: u64 = 1 << 40;
 
@@ -753,8 +753,8 @@ impl Detector {
     ///     frame header is cut at a segment end (so `pending` says exactly
     ///     where the next header starts);
     ///   - the in-sync frames span at least 2 segments of one direction
-    ///     (sync verified across a segment boundary), and at least 2 (one
-    ///     direction only: 3) of them were parsed while continuing a sync
+    ///     (sync verified across a segment boundary), and at least 3 (one
+    ///     direction only: 4) of them were parsed while continuing a sync
     ///     into a later segment;
     ///   - a masked direction with several frames used different masking
     ///     keys (RFC 6455 §5.3: a fresh unpredictable key per frame), which

@@ -388,7 +388,12 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
     let rec = frame_record(pinfo, ordinal, &hdr, &payload, complete);
     let Some(rec) = rec else { return reported };
 
-    let info = frame_info(&rec.outcome, &hdr, &payload[..shown]);
+    // A compressed message's preview is its inflated text.
+    let preview: &[u8] = match &rec.inflated {
+        Some(d) => d,
+        None => &payload[..shown],
+    };
+    let info = frame_info(&rec.outcome, &hdr, preview);
     let info_c = cstring(&info);
     sys::col_append_sep_str(
         (*pinfo).cinfo,
@@ -448,7 +453,8 @@ unsafe fn frame_record(
         if let Some(r) = st.frames.get(&key) {
             return Some(r.clone());
         }
-        st.first_pass_frame(conv, key, &src, hdr, payload, complete, max)
+        let max_inflate = PREF_MAX_INFLATE.load(Relaxed) as usize;
+        st.first_pass_frame(conv, key, &src, hdr, payload, complete, max, max_inflate)
     };
     // Keep-alive analysis sees pings, pongs and data in order, on the first pass.
     let opcode = match hdr.opcode_raw {
@@ -655,13 +661,42 @@ unsafe fn build_tree(
             ptr::null_mut(),
             c"Message".as_ptr(),
         );
-        add_gen_u64(mst, F::MsgLen, tvb, c.total_len);
+        // The application's message: inflated when compressed (RFC 7692), else the bytes.
+        let app_len = rec
+            .inflated
+            .as_ref()
+            .map_or(c.total_len, |d| d.len() as u64);
+        add_gen_u64(mst, F::MsgLen, tvb, app_len);
+        add_gen_u64(mst, F::MsgWireLen, tvb, c.total_len);
         add_gen_uint(mst, F::MsgFrames, tvb, c.frames);
-        let (mtvb, mlen): (Tvb, usize) = match &c.data {
-            Some(d) if !d.is_empty() => (child_tvb(tvb, pinfo, d, c"Reassembled message"), d.len()),
-            Some(_) => (tvb, 0),
-            None if !ptvb.is_null() => (ptvb, s.shown),
-            None => (tvb, 0),
+        if !hdr.opcode.is_control() {
+            let it = sys::proto_tree_add_boolean(
+                mst,
+                hf(F::MsgCompressed),
+                tvb,
+                0,
+                0,
+                c.compressed as u32,
+            );
+            sys::wsk_item_set_generated(it);
+        }
+        if let Some(d) = &c.data {
+            if !d.is_empty() && rec.inflated.is_some() {
+                // The compressed message as reassembled, before inflating.
+                child_tvb(tvb, pinfo, d, c"Reassembled message");
+            }
+        }
+        let (mtvb, mlen): (Tvb, usize) = match (&rec.inflated, &c.data) {
+            (Some(d), _) if !d.is_empty() => {
+                (child_tvb(tvb, pinfo, d, c"Decompressed message"), d.len())
+            }
+            (Some(_), _) => (tvb, 0),
+            (None, Some(d)) if !d.is_empty() => {
+                (child_tvb(tvb, pinfo, d, c"Reassembled message"), d.len())
+            }
+            (None, Some(_)) => (tvb, 0),
+            (None, None) if !ptvb.is_null() => (ptvb, s.shown),
+            (None, None) => (tvb, 0),
         };
         if o.msg_type == 1 {
             let it = sys::proto_tree_add_item(
@@ -689,7 +724,7 @@ unsafe fn build_tree(
         }
     }
 
-    for a in &o.anomalies {
+    for a in o.anomalies.iter().chain(rec.extra.iter()) {
         let item = match a {
             Anomaly::UnmaskedFrameFromClient | Anomaly::MaskedFrameFromServer => mask_it,
             Anomaly::LengthNotMinimal | Anomaly::Length64MsbSet => len_it,

@@ -36,6 +36,7 @@ static EI_PTR: AtomicPtr<Experts> = AtomicPtr::new(ptr::null_mut());
 /// Preferences (Wireshark writes through the pointers when the user changes them).
 pub static PREF_MAX_UNMASK: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
 pub static PREF_MAX_MESSAGE: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
+pub static PREF_MAX_INFLATE: AtomicU32 = AtomicU32::new(10 * 1024 * 1024);
 
 /// Handles found or made at hand-off.
 
@@ -304,6 +305,14 @@ fn register_prefs(proto: c_int) {
             c"At most this many bytes of a fragmented message are reassembled; an expert note says when the cap cuts".as_ptr(),
             10,
             PREF_MAX_MESSAGE.as_ptr() as *mut c_uint,
+        );
+        sys::prefs_register_uint_preference(
+            module,
+            c"max_inflate".as_ptr(),
+            c"Decompressed message kept (bytes)".as_ptr(),
+            c"permessage-deflate: inflating a message stops after this many bytes, with an expert warning (a deflate bomb costs no more)".as_ptr(),
+            10,
+            PREF_MAX_INFLATE.as_ptr() as *mut c_uint,
         );
     }
 }

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use once_cell::sync::Lazy;
 
+use crate::core::anomaly::Anomaly;
 use crate::core::closing::{CloseRole, Closing, End};
+use crate::core::deflate::{self, InflateIssue, Inflater};
 use crate::core::frame::FrameHeader;
 use crate::core::message::{Config, Connection, Direction, FrameOutcome};
 
@@ -34,6 +36,8 @@ pub struct Handshake {
 
 pub struct ConnState {
     pub conn: Connection,
+    /// permessage-deflate decompressors [client→server, server→client], made at first use.
+    pub inflaters: Option<Box<[Inflater; 2]>>,
     pub hs: Handshake,
     pub client: Option<Endpoint>,
     pub server: Option<Endpoint>,
@@ -47,6 +51,10 @@ pub struct FrameRecord {
     pub response_frame: Option<u32>,
     /// On Close frames: first, answer, or a repeated one.
     pub close_role: Option<CloseRole>,
+    /// On the frame that completes a compressed message: the inflated message.
+    pub inflated: Option<Vec<u8>>,
+    /// Anomalies found beyond the core's frame checks (inflate, UTF-8 of inflated text).
+    pub extra: Vec<Anomaly>,
 }
 
 #[derive(Default)]
@@ -88,6 +96,7 @@ impl Store {
         self.conns.entry(conv).or_insert_with(|| ConnState {
             conn: Connection::new(config_for(&Handshake::default(), max_message)),
             hs: Handshake::default(),
+            inflaters: None,
             client: None,
             server: None,
             closing: Closing::default(),
@@ -105,6 +114,7 @@ impl Store {
         payload: &[u8],
         complete: bool,
         max_message: usize,
+        max_inflate: usize,
     ) -> Arc<FrameRecord> {
         let cs = self.conn(conv, max_message);
         let dir = match (&cs.client, &cs.server) {
@@ -137,11 +147,20 @@ impl Store {
             .close
             .as_ref()
             .map(|c| cs.closing.on_close(dir, key.0, c.code));
+        let (inflated, extra) = match &outcome.completes {
+            Some(c) if c.compressed => {
+                let bytes = c.data.as_deref().unwrap_or(payload);
+                inflate(cs, dir, bytes, max_inflate, outcome.msg_type == 1)
+            }
+            _ => (None, Vec::new()),
+        };
         let rec = Arc::new(FrameRecord {
             outcome,
             request_frame: cs.hs.request_frame,
             response_frame: cs.hs.response_frame,
             close_role,
+            inflated,
+            extra,
         });
         self.frames.insert(key, rec.clone());
         rec
@@ -169,6 +188,58 @@ impl Store {
             self.ends.insert(frame, (conv, end));
         }
     }
+}
+
+/// Inflate a completed compressed message with its direction's decompressor (RFC 7692), made
+/// from the negotiated parameters, or, when the handshake is unknown, as best it can.
+fn inflate(
+    cs: &mut ConnState,
+    dir: Direction,
+    compressed: &[u8],
+    cap: usize,
+    is_text: bool,
+) -> (Option<Vec<u8>>, Vec<Anomaly>) {
+    let params = cs.hs.extensions.as_deref().and_then(deflate::negotiated);
+    let midstream = cs.hs.response_frame.is_none();
+    let inflaters = cs.inflaters.get_or_insert_with(|| {
+        let p = params.clone().unwrap_or_default();
+        Box::new([
+            Inflater::new(
+                p.client_no_context_takeover,
+                p.client_max_window_bits,
+                midstream,
+            ),
+            Inflater::new(
+                p.server_no_context_takeover,
+                p.server_max_window_bits,
+                midstream,
+            ),
+        ])
+    });
+    let inf = &mut inflaters[match dir {
+        Direction::Client => 0,
+        Direction::Server => 1,
+    }];
+    let out = inf.inflate_message(compressed, cap);
+    let mut extra = Vec::new();
+    if params.is_none() {
+        extra.push(Anomaly::CompressedContextUnknown);
+    }
+    match out.issue {
+        Some(InflateIssue::CapReached) => extra.push(Anomaly::DecompressionCapped),
+        Some(InflateIssue::Corrupt) => extra.push(Anomaly::DecompressionFailed),
+        Some(InflateIssue::NeedsUnknownContext) => {
+            if params.is_some() {
+                extra.push(Anomaly::CompressedContextUnknown);
+            }
+        }
+        None => {}
+    }
+    // RFC 6455 §8.1 applies to the inflated text.
+    if is_text && !crate::core::message::utf8_valid(&out.data, out.issue.is_some()) {
+        extra.push(Anomaly::InvalidUtf8Text);
+    }
+    (Some(out.data), extra)
 }
 
 fn clear() {

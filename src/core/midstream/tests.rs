@@ -726,9 +726,9 @@ fn utf8_checker() {
 #[test]
 #[ignore]
 fn debug_trace() {
-    let mut rng = Rng(11);
-    let ev = session(&mut rng, true);
-    let segs = segments(&ev, 1448, 1001, 2999);
+    let mut rng = Rng(3);
+    let ev = session(&mut rng, false);
+    let segs = segments(&ev, 64, 3, 5);
     let first_client = segs[0].client;
     let mut det = Detector::new();
     for (i, s) in segs.iter().enumerate().take(40) {
