@@ -35,6 +35,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=wrapper.h");
     println!("cargo:rerun-if-changed=src/epan/shim.c");
+    println!("cargo:rerun-if-changed=src/epan/dispatch.c");
     println!("cargo:rerun-if-env-changed=WSK_NO_EPAN");
     println!("cargo:rerun-if-env-changed=WIRESHARK_INCLUDE_DIR");
     if env::var_os("WSK_NO_EPAN").is_some() {
@@ -113,7 +114,9 @@ fn main() {
     bindings.write_to_file(out.join("bindings.rs")).unwrap();
 
     let mut cc = cc::Build::new();
-    cc.file("src/epan/shim.c").warnings(false);
+    cc.file("src/epan/shim.c")
+        .file("src/epan/dispatch.c")
+        .warnings(false);
     for d in &includes {
         cc.include(d);
     }

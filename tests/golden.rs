@@ -715,3 +715,74 @@ fn close_handshake_and_connection_end() {
         );
     }
 }
+
+/// Messages go to Wireshark's own dissectors: by subprotocol (MQTT over WebSocket, a real
+/// mosquitto broker and paho client) and JSON for text that is JSON (preference ws.json).
+#[test]
+fn payloads_dispatched_to_subprotocol_and_json() {
+    let t = ts!();
+    let cap = t.capture("m_mqtt_ws.pcapng");
+    let hs = t.fields(
+        &cap,
+        "ws.handshake.protocol",
+        &["ws.handshake.protocol"],
+        &[],
+    );
+    assert_eq!(hs, [["mqtt"]]);
+    let publishes = t.fields(
+        &cap,
+        "mqtt.msgtype == 3",
+        &["ws.dir", "mqtt.topic", "mqtt.msg"],
+        &[],
+    );
+    assert_eq!(
+        publishes,
+        [
+            [
+                "client",
+                "wsk/test/a",
+                &common::hex(b"hello mqtt over websocket")[..]
+            ],
+            [
+                "server",
+                "wsk/test/a",
+                &common::hex(b"hello mqtt over websocket")[..]
+            ],
+            [
+                "client",
+                "wsk/test/b",
+                &common::hex(br#"{"temp": 21.5, "unit": "C"}"#)[..]
+            ],
+            [
+                "server",
+                "wsk/test/b",
+                &common::hex(br#"{"temp": 21.5, "unit": "C"}"#)[..]
+            ],
+        ]
+    );
+    let cap = t.capture("m_json_subprotocol.pcapng");
+    let with = t.fields(
+        &cap,
+        "ws.msg.text",
+        &["ws.msg.text", "json.value.string"],
+        &[],
+    );
+    assert!(with.len() >= 4);
+    assert!(with.iter().all(|r| r[0].starts_with('{')), "{with:?}");
+    assert!(with[0][1].contains("welcome"), "{with:?}");
+    let without = t.fields(
+        &cap,
+        "ws.msg.text",
+        &["ws.msg.text", "json.value.string"],
+        &["-o", "ws.json:FALSE"],
+    );
+    assert_eq!(without.len(), with.len());
+    assert!(
+        without.iter().all(|r| r[1].is_empty()),
+        "JSON dissector still called: {without:?}"
+    );
+    // ws.msg.text stays filled either way.
+    let a: Vec<&String> = with.iter().map(|r| &r[0]).collect();
+    let b: Vec<&String> = without.iter().map(|r| &r[0]).collect();
+    assert_eq!(a, b);
+}

@@ -684,8 +684,9 @@ impl Detector {
                     // was never verified (possibly a bogus header with a
                     // big length): if this segment holds a chain of its own
                     // that has >= 2 frames or ends exactly at the segment
-                    // end, switch to it (no penalty).
-                    if let Search::Found { start, chain } = find_sync(seg, None, 1) {
+                    // end (with the same masking), switch to it (no
+                    // penalty).
+                    if let Search::Found { start, chain } = find_sync(seg, d.masked(), 1) {
                         if chain.tally.frames >= 2 || chain.end == End::Exact {
                             d.unsync();
                             d.clear_evidence();

@@ -411,7 +411,10 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
     // Wireshark aborts a packet's dissection past gui.max_tree_items; a segment can hold ~32,000
     // tiny frames, so past this many frames in one packet only the Info column and state are kept.
     if ordinal < MAX_TREES_PER_PACKET {
-        build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
+        let msg = build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
+        if !msg.is_null() {
+            dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
+        }
     } else if ordinal == MAX_TREES_PER_PACKET {
         let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
         let note = c", further frames of this packet are in the Info column only";
@@ -496,8 +499,10 @@ unsafe fn build_tree(
     rec: &FrameRecord,
     s: &Shown,
     info: &CString,
-) {
+) -> Tvb {
     let o = &rec.outcome;
+    // The whole application message of a completed Text/Binary message, for payload dissectors.
+    let mut msg_tvb: Tvb = ptr::null_mut();
     let cap_total = sys::tvb_captured_length(tvb) as c_int;
     let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, cap_total, sys::ENC_NA as c_uint);
     sys::proto_item_append_text(ti, c", %s".as_ptr(), info.as_ptr());
@@ -605,6 +610,7 @@ unsafe fn build_tree(
         );
     }
 
+    let mut message_view: Option<(Tvb, usize)> = None;
     // Close frame: who closed first, which Close answers which.
     if let Some(role) = rec.close_role {
         let (initiator, reply_in) = match conv_index(pinfo, true) {
@@ -698,6 +704,7 @@ unsafe fn build_tree(
             (None, None) if !ptvb.is_null() => (ptvb, s.shown),
             (None, None) => (tvb, 0),
         };
+        message_view = Some((mtvb, mlen));
         if o.msg_type == 1 {
             let it = sys::proto_tree_add_item(
                 mst,
@@ -724,6 +731,13 @@ unsafe fn build_tree(
         }
     }
 
+    if matches!(o.msg_type, 1 | 2) {
+        if let Some((t, n)) = message_view {
+            if n > 0 {
+                msg_tvb = t;
+            }
+        }
+    }
     for a in o.anomalies.iter().chain(rec.extra.iter()) {
         let item = match a {
             Anomaly::UnmaskedFrameFromClient | Anomaly::MaskedFrameFromServer => mask_it,
@@ -742,6 +756,27 @@ unsafe fn build_tree(
                 .as_ptr(),
         );
     }
+    msg_tvb
+}
+
+/// Hand a completed message to the dissector for its subprotocol, its server port (Decode As),
+/// or JSON.
+unsafe fn dispatch(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool) {
+    let Some(conv) = conv_index(pinfo, true) else {
+        return;
+    };
+    let (proto, port) = {
+        let st = state::store();
+        let cs = st.conns.get(&conv);
+        (
+            cs.and_then(|c| c.hs.protocol.clone()),
+            cs.and_then(|c| c.server.as_ref().map(|e| e.port))
+                .unwrap_or(0),
+        )
+    };
+    let proto = proto.map(|p| cstring(p.split(',').next().unwrap_or("").trim()));
+    let pp = proto.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+    super::dispatch::wsk_dispatch_message(msg, pinfo, tree, pp, port, is_text as c_int);
 }
 
 /// `ws_tcp` (the C heuristic in shim.c asks this): is this the start of a WebSocket Upgrade request?

@@ -4,6 +4,7 @@
 //! subtrees, expert infos and preferences, `dissect` holds the `extern "C"` callbacks, and `state`
 //! keeps what the first pass learnt (per connection, per frame) so that revisits show the same.
 
+mod dispatch;
 mod dissect;
 mod guard;
 mod keepalive;

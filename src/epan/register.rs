@@ -314,6 +314,7 @@ fn register_prefs(proto: c_int) {
             10,
             PREF_MAX_INFLATE.as_ptr() as *mut c_uint,
         );
+        super::dispatch::wsk_dispatch_register_prefs(module);
     }
 }
 
@@ -378,6 +379,7 @@ pub fn register_handoff() {
         }
 
         super::keepalive::register_handoff();
+        super::dispatch::wsk_dispatch_init();
         sys::register_init_routine(Some(super::state::init_routine));
         sys::register_cleanup_routine(Some(super::state::cleanup_routine));
     }
