@@ -787,3 +787,63 @@ fn payloads_dispatched_to_subprotocol_and_json() {
     let b: Vec<&String> = without.iter().map(|r| &r[0]).collect();
     assert_eq!(a, b);
 }
+
+/// A deflate bomb: a ~100 kB compressed message that inflates to 100 MB stops at the cap
+/// (preference ws.max_inflate, 10 MiB by default) with an expert warning; tshark's peak memory
+/// stays far below what inflating it all would take. (Timing is measured by scripts/bench-bomb.sh.)
+#[test]
+fn deflate_bomb_stays_within_the_cap() {
+    let t = ts!();
+    let bomb = miniz_oxide::deflate::compress_to_vec(&vec![0u8; 100 * 1024 * 1024], 6);
+    assert!(
+        bomb.len() < 200 * 1024,
+        "compressed bomb is {} bytes",
+        bomb.len()
+    );
+    let mut p = Pcap::new();
+    let mut c = Conn::open(&mut p, 40300, 8765);
+    c.ws_handshake_ext(&mut p, "permessage-deflate");
+    let frame = ws_frame(true, 4, 2, None, &bomb, 0, None);
+    let last = c.server_stream(&mut p, &frame);
+    let cap = t.write_capture("handmade_bomb.pcap", p.bytes());
+    let rows = t.fields(
+        &cap,
+        "ws.msg.len",
+        &[
+            "frame.number",
+            "ws.msg.compressed",
+            "ws.msg.wire_len",
+            "ws.msg.len",
+        ],
+        &[],
+    );
+    assert_eq!(
+        rows,
+        [[
+            last.to_string(),
+            "1".into(),
+            bomb.len().to_string(),
+            (10 * 1024 * 1024).to_string()
+        ]]
+    );
+    assert_eq!(expert_frames(t, &cap, "decompression_capped"), [last]);
+    let rows = t.fields(
+        &cap,
+        "ws.msg.len",
+        &["ws.msg.len"],
+        &["-o", "ws.max_inflate:1000"],
+    );
+    assert_eq!(rows, [["1000"]]);
+    // Peak memory of the tshark runs above (children of this test process), in kB on Linux.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct we pass.
+    assert_eq!(
+        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) },
+        0
+    );
+    assert!(
+        ru.ru_maxrss < 400 * 1024,
+        "a child peaked at {} kB",
+        ru.ru_maxrss
+    );
+}

@@ -234,6 +234,31 @@ impl Conn {
         self.seg(p, false, PSH | ACK, payload, Some(keep))
     }
 
+    /// Send `bytes` from the server in MSS-sized segments; returns the last frame number.
+    pub fn server_stream(&mut self, p: &mut Pcap, bytes: &[u8]) -> u32 {
+        let mut last = 0;
+        for chunk in bytes.chunks(1448) {
+            last = self.server(p, chunk);
+        }
+        last
+    }
+
+    /// The handshake with a negotiated Sec-WebSocket-Extensions value.
+    pub fn ws_handshake_ext(&mut self, p: &mut Pcap, extensions: &str) -> (u32, u32) {
+        let req = format!(
+            "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Extensions: {extensions}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        );
+        let resp = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: {extensions}\r\n\r\n"
+        );
+        (
+            self.client(p, req.as_bytes()),
+            self.server(p, resp.as_bytes()),
+        )
+    }
+
     /// The RFC 6455 §1.2 handshake; `accept` overrides the (correct) accept value.
     pub fn ws_handshake(&mut self, p: &mut Pcap, accept: Option<&str>) -> (u32, u32) {
         let req = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
