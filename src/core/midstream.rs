@@ -13,9 +13,9 @@
 //!   ends exactly at the segment end, or its last frame (or last, cut frame
 //!   header) extends past the end, in which case `pending` is the rest of
 //!   that frame. Every frame in the chain must be *sane* (see
-//!   [`check_frame`]). The earliest candidate whose chain has at least two
-//!   frames wins; if there is none, the earliest one-frame chain is taken as
-//!   a *weak* sync (a chain of a single frame is weak evidence).
+//!   [`check_frame`]). The earliest candidate with a sane covering chain
+//!   wins. A new sync is *unconfirmed* (weak evidence) until a later segment
+//!   continues it with a sane header exactly where it was predicted.
 //! * **Staying in sync**: the next segment of that direction skips `pending`
 //!   bytes, then frames continue back to back with the same rules (message
 //!   fragmentation state, masking and "closed" state carry over).
@@ -23,10 +23,13 @@
 //!   and its evidence. If that sync had been *confirmed* (more than one frame
 //!   found by the search, or at least one header parsed in a later segment)
 //!   this counts as an inconsistency and all evidence of the connection is
-//!   reset; two inconsistencies give [`Verdict::NotWebSocket`]. A *weak* sync
-//!   (one frame, never confirmed) that fails is just dropped: it most likely
-//!   came from payload bytes of a frame whose header was before the capture,
-//!   which is normal when a capture starts inside a big frame.
+//!   reset; two inconsistencies give [`Verdict::NotWebSocket`]. An
+//!   unconfirmed sync that fails is just dropped: it most likely came from
+//!   payload bytes of a frame whose header was before the capture, which is
+//!   normal when a capture starts inside a big frame. While unconfirmed, a
+//!   segment it claims wholly as payload is also searched for a chain of its
+//!   own; that becomes an *alternative* sync which replaces the current one
+//!   if the next segment confirms the alternative but not the current one.
 //! * **Deciding WebSocket** needs strong evidence (see [`Detector::decide`]).
 //!
 //! Sequence numbers: a segment that lies wholly before the next expected
@@ -529,6 +532,54 @@ fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
     }
 }
 
+/// An alternative sync of a direction, kept while the current sync is not
+/// confirmed.
+#[derive(Clone, Debug)]
+struct Alt {
+    state: ChainState,
+    pending: u64,
+    carry: Vec<u8>,
+    tally: Tally,
+}
+
+impl Alt {
+    fn from_chain(seg: &[u8], c: &Chain) -> Option<Alt> {
+        let (pending, carry) = match c.end {
+            End::Exact => (0, Vec::new()),
+            End::Pending(p) => (p, Vec::new()),
+            End::PartialHeader(pos) => (0, seg[pos..].to_vec()),
+            End::Window => return None,
+        };
+        Some(Alt {
+            state: c.state,
+            pending,
+            carry,
+            tally: c.tally,
+        })
+    }
+}
+
+/// Result of continuing a sync into the next segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Adv {
+    /// The segment lies inside the frame in progress; new pending.
+    Skipped(u64),
+    Chain(Chain),
+    Failed,
+}
+
+/// Continue a sync (`st`, `pending`, `carry`) into `seg`.
+fn advance(st: ChainState, pending: u64, carry: &[u8], seg: &[u8]) -> Adv {
+    if carry.is_empty() && pending >= seg.len() as u64 {
+        return Adv::Skipped(pending - seg.len() as u64);
+    }
+    let mut budget = u64::MAX;
+    match run_chain(seg, pending as usize, carry, st, &mut budget) {
+        Ok(c) => Adv::Chain(c),
+        Err(_) => Adv::Failed,
+    }
+}
+
 /// Evidence and sync state of one direction.
 #[derive(Clone, Debug, Default)]
 struct DirState {
@@ -554,6 +605,8 @@ struct DirState {
     cont: u32,
     /// Segments without any sane chain while not in sync.
     no_chain: u32,
+    /// Alternative sync while this one is unconfirmed.
+    alt: Option<Alt>,
 }
 
 impl DirState {
@@ -677,31 +730,60 @@ impl Detector {
         let i = dir.idx();
         if self.dirs[i].synced {
             let d = &mut self.dirs[i];
-            if d.pending >= seg.len() as u64 {
-                d.pending -= seg.len() as u64;
-                if !d.confirmed {
-                    // The whole segment is claimed as payload by a sync that
-                    // was never verified (possibly a bogus header with a
-                    // big length): if this segment holds a chain of its own
-                    // that has >= 2 frames or ends exactly at the segment
-                    // end (with the same masking), switch to it (no
-                    // penalty).
-                    if let Search::Found { start, chain } = find_sync(seg, d.masked(), 1) {
-                        if chain.tally.frames >= 2 || chain.end == End::Exact {
-                            d.unsync();
-                            d.clear_evidence();
-                            d.adopt(seg, base, start, &chain);
-                        }
-                    }
-                }
-                return;
-            }
-            let start = d.pending as usize;
             let st = d.chain.unwrap_or(ChainState::fresh(None));
             let carry = std::mem::take(&mut d.carry);
-            let mut budget = u64::MAX;
-            match run_chain(seg, start, &carry, st, &mut budget) {
-                Ok(c) => {
+            let primary = advance(st, d.pending, &carry, seg);
+            let alt = d.alt.take().map(|a| {
+                let r = advance(a.state, a.pending, &a.carry, seg);
+                (a, r)
+            });
+            let primary_headers = matches!(primary, Adv::Chain(c) if c.tally.frames > 0);
+            if !d.confirmed && !primary_headers {
+                // The unconfirmed sync claims this segment as payload (or
+                // fails), while the alternative sync found in an earlier
+                // segment continues with a header exactly where expected:
+                // the alternative was right (no penalty).
+                if let Some((a, Adv::Chain(c))) = &alt {
+                    if c.tally.frames > 0 {
+                        d.unsync();
+                        d.clear_evidence();
+                        d.synced = true;
+                        d.confirmed = true;
+                        d.ev = a.tally;
+                        d.ev.merge(&c.tally);
+                        d.segs = 2;
+                        d.cont = c.tally.frames;
+                        d.sync_offset = c.first_header.map(|o| o + base);
+                        d.apply_end(seg, c);
+                        return;
+                    }
+                }
+            }
+            match primary {
+                Adv::Skipped(p) => {
+                    d.pending = p;
+                    if !d.confirmed {
+                        // Keep a surviving alternative, or look for one: the
+                        // whole segment is claimed as payload by a sync that
+                        // was never verified (possibly a bogus header with a
+                        // big length). A chain of this segment's own with >= 2
+                        // frames or ending exactly at the segment end becomes
+                        // the alternative, tested by the next segment.
+                        d.alt = match alt {
+                            Some((a, Adv::Skipped(ap))) => Some(Alt { pending: ap, ..a }),
+                            _ => None,
+                        };
+                        if d.alt.is_none() {
+                            if let Search::Found { chain, .. } = find_sync(seg, None, 1) {
+                                if chain.tally.frames >= 2 || chain.end == End::Exact {
+                                    d.alt = Alt::from_chain(seg, &chain);
+                                }
+                            }
+                        }
+                    }
+                    return;
+                }
+                Adv::Chain(c) => {
                     d.ev.merge(&c.tally);
                     d.cont += c.tally.frames;
                     if c.tally.frames > 0 {
@@ -712,7 +794,7 @@ impl Detector {
                     d.apply_end(seg, &c);
                     return;
                 }
-                Err(_) => {
+                Adv::Failed => {
                     // Insanity after sync: this direction's evidence is void.
                     // If the sync had been confirmed it is an inconsistency
                     // (all evidence of the connection is reset); an

@@ -724,29 +724,3 @@ fn utf8_checker() {
         assert_eq!(chk(&b), want, "{b:02x?}");
     }
 }
-
-#[test]
-#[ignore]
-fn debug_trace() {
-    let mut rng = Rng(3);
-    let ev = session(&mut rng, false);
-    let segs = segments(&ev, 100, 0, 0);
-    let first_client = segs[0].client;
-    let mut det = Detector::new();
-    for (i, s) in segs.iter().enumerate().take(40) {
-        let dir = if s.client == first_client {
-            Dir::A
-        } else {
-            Dir::B
-        };
-        let v = det.feed(dir, s.seq, &s.data);
-        let d = &det.dirs[dir.idx()];
-        eprintln!(
-            "{i} {:?} client={} len={} truth_pending={} -> {:?} synced={} conf={} pend={} off={:?} ev={:?} segs={} nochain={} inc={}",
-            dir, s.client, s.data.len(), s.pending_after, v, d.synced, d.confirmed, d.pending, d.sync_offset, d.ev, d.segs, d.no_chain, det.inconsistencies
-        );
-        if v != Verdict::Undecided {
-            break;
-        }
-    }
-}
