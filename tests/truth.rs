@@ -228,3 +228,51 @@ fn wss_on_443_and_9443_match_with_the_key_log() {
     check_with("m_wss_443", false, true);
     check_with("m_wss_9443", false, true);
 }
+
+/// Mid-stream (the capture began after the handshake): every message sent after the capture
+/// started, from the point the connection is recognised, matches what the peers sent; the
+/// messages before recognition are TCP only. Python websockets on 9001: no configuration.
+#[test]
+fn midstream_python_matches_from_recognition_on() {
+    let Some(t) = tshark() else { return };
+    let cap = t.capture("m_midstream_py.pcapng");
+    let got = dissected_multi(t, &cap, &[]);
+    let want = truth("m_midstream_py");
+    assert!(got.len() >= 10, "only {} messages recognised", got.len());
+    for dir in ["client", "server"] {
+        let g: Vec<&Msg> = got.iter().filter(|m| m.dir == dir && m.ty < 8).collect();
+        let w: Vec<&Msg> = want.iter().filter(|m| m.dir == dir && m.ty < 8).collect();
+        // What was recognised is the tail of what was sent, in order.
+        assert!(
+            !g.is_empty() && g.len() <= w.len(),
+            "{dir}: {} of {}",
+            g.len(),
+            w.len()
+        );
+        assert_eq!(g, w[w.len() - g.len()..].to_vec(), "{dir}");
+    }
+    let by = t.fields(&cap, "ws.opcode", &["ws.detected_by"], &[]);
+    assert!(by.iter().all(|r| r[0] == "midstream"), "{by:?}");
+}
+
+/// On port 8080, which HTTP owns, mid-stream recognition needs the TCP preference
+/// "try heuristic sub-dissectors first" (or Decode As); the capture begins 17 kB inside a
+/// 100 kB frame.
+#[test]
+fn midstream_on_8080_with_heuristics_first() {
+    let Some(t) = tshark() else { return };
+    let cap = t.capture("m_midstream_8080.pcapng");
+    let none = t.fields(&cap, "ws.opcode", &["frame.number"], &[]);
+    assert!(none.is_empty(), "HTTP owns 8080 unless heuristics go first");
+    let got = dissected_multi(t, &cap, &["-o", "tcp.try_heuristic_first:TRUE"]);
+    let want = truth("m_midstream_8080");
+    assert!(got.len() >= 6, "{got:?}");
+    for m in &got {
+        assert!(
+            want.contains(m) || m.ty >= 8,
+            "not sent by the peers: {m:?}"
+        );
+    }
+    let clients: Vec<&Msg> = got.iter().filter(|m| m.dir == "client").collect();
+    assert!(!clients.is_empty() && got.iter().any(|m| m.dir == "server"));
+}

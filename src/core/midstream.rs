@@ -48,11 +48,13 @@ const SEARCH_WINDOW: usize = 16 * 1024;
 /// At most this many bytes of a segment are examined (headers must start
 /// inside it, UTF-8 is only checked inside it).
 const EXAMINE_WINDOW: usize = 64 * 1024;
-/// Segments fed before a final decision is forced (NotWebSocket).
-const MAX_SEGMENTS: u32 = 32;
-/// Segments of one direction without any sane chain (while not in sync)
-/// before the connection is rejected.
-const MAX_NO_CHAIN: u32 = 3;
+/// Segments fed before a final decision is forced (NotWebSocket). Generous, because a capture
+/// may begin inside a frame of 100 kB or more (about 70 full segments before the next header).
+const MAX_SEGMENTS: u32 = 128;
+/// Segments of one direction without any sane chain (while not in sync) before the connection is
+/// rejected (the inside of a large frame has no chain either; the evidence rules below, not this
+/// count, are what keep random data out).
+const MAX_NO_CHAIN: u32 = 96;
 /// Inconsistencies (a confirmed sync lost) before the connection is rejected.
 const MAX_INCONSISTENCIES: u32 = 2;
 /// Work budget of one sync search (a header costs `HEADER_COST`, a payload
@@ -828,7 +830,7 @@ impl Detector {
     }
 
     /// Decision rules:
-    /// * two inconsistencies, or 3 segments of one direction without any sane
+    /// * two inconsistencies, or MAX_NO_CHAIN segments of one direction without any sane
     ///   chain while not in sync → NotWebSocket;
     /// * WebSocket needs, with no inconsistency inside the evidence (evidence
     ///   is reset at an inconsistency):
@@ -849,7 +851,7 @@ impl Detector {
     ///     direction by construction);
     /// * both directions with >= 4 frames over >= 2 segments each but the
     ///   same masking → NotWebSocket (a framed protocol, not WebSocket);
-    /// * still undecided after 32 segments → NotWebSocket.
+    /// * still undecided after MAX_SEGMENTS segments → NotWebSocket.
     fn decide(&mut self) {
         if self.verdict != Verdict::Undecided {
             return;

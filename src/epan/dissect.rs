@@ -74,6 +74,21 @@ unsafe fn src_endpoint(pinfo: Pinfo) -> Endpoint {
     }
 }
 
+unsafe fn dst_endpoint(pinfo: Pinfo) -> Endpoint {
+    let a = &(*pinfo).dst;
+    let addr = if a.data.is_null() || a.len <= 0 {
+        Vec::new()
+    } else {
+        // SAFETY: an address's data holds `len` bytes while the packet is dissected.
+        std::slice::from_raw_parts(a.data as *const u8, a.len as usize).to_vec()
+    };
+    Endpoint {
+        addr_type: a.type_,
+        addr,
+        port: (*pinfo).destport,
+    }
+}
+
 unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
     let conv = if create {
         sys::find_or_create_conversation(pinfo)
@@ -269,6 +284,18 @@ pub unsafe extern "C" fn wsk_rs_prepare(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c
                 return 2;
             }
         }
+        // A connection recognised mid-stream: a segment may begin with the rest of a frame that
+        // began before the capture (counted on the first pass, used by wsk_rs_pdu_len).
+        if let Some(conv) = conv_index(pinfo, true) {
+            if super::midstream::is_midstream(conv) {
+                if !visited(pinfo) {
+                    let payload = copy_captured(tvb, 0, 64 * 1024);
+                    let src = src_endpoint(pinfo);
+                    super::midstream::first_pass_skip(pinfo, tree, conv, &src, &payload);
+                }
+                return 0;
+            }
+        }
         // A WebSocket frame never starts with "GET " or "HTTP/" (reserved opcode / fragmented Close).
         if starts_with_http(tvb) {
             return 1;
@@ -303,6 +330,12 @@ pub unsafe extern "C" fn wsk_rs_pdu_len(
 ) -> c_uint {
     guard("wsk_rs_pdu_len", 0, || unsafe {
         let off = offset.max(0) as usize;
+        if off == 0 {
+            let skip = super::midstream::skip_of((*pinfo).num);
+            if skip > 0 {
+                return skip;
+            }
+        }
         let reported_left = (sys::tvb_reported_length(tvb) as usize).saturating_sub(off);
         let head = copy_captured(tvb, off, 14);
         let can_wait = (*pinfo).can_desegment != 0 && head.len() == reported_left.min(14);
@@ -351,6 +384,25 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
         // After a 101 in the same segment, HTTP's Info stays and the frames are appended to it.
         if !is_response_frame(pinfo) {
             sys::col_clear((*pinfo).cinfo, sys::COL_INFO as c_int);
+        }
+        // Mid-stream: the rest of a frame that began before the capture.
+        let skip = super::midstream::skip_of((*pinfo).num);
+        if skip > 0 && skip as c_int == reported {
+            let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
+            let note = cstring(&format!(
+                ", {skip} bytes of a frame that began before the capture (or before sync)"
+            ));
+            sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
+            let info = cstring(&format!(
+                "[continuation of a frame begun before the capture, {skip} bytes]"
+            ));
+            sys::col_append_sep_str(
+                (*pinfo).cinfo,
+                sys::COL_INFO as c_int,
+                c" | ".as_ptr(),
+                info.as_ptr(),
+            );
+            return reported;
         }
     }
 
@@ -543,6 +595,16 @@ unsafe fn build_tree(
 
     // What the first pass learnt.
     add_string(st, F::Dir, tvb, o.dir.as_str());
+    let detected = if rec.response_frame.is_some() {
+        "handshake"
+    } else {
+        "midstream"
+    };
+    let dit = add_string(st, F::DetectedBy, tvb, detected);
+    if rec.response_frame.is_none() {
+        let note = c" (capture began mid-connection: extensions and subprotocol unknown, messages numbered from the first one seen)";
+        sys::proto_item_append_text(dit, c"%s".as_ptr(), note.as_ptr());
+    }
     add_gen_uint(st, F::MsgIndex, tvb, o.msg_index);
     add_gen_uint(st, F::MsgType, tvb, o.msg_type as u32);
     add_gen_uint(st, F::MsgFragment, tvb, o.fragment);
@@ -781,9 +843,37 @@ unsafe fn dispatch(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool) {
 
 /// `ws_tcp` (the C heuristic in shim.c asks this): is this the start of a WebSocket Upgrade request?
 #[no_mangle]
-pub unsafe extern "C" fn wsk_rs_heur_check(tvb: Tvb, _pinfo: Pinfo) -> c_int {
+pub unsafe extern "C" fn wsk_rs_heur_check(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
     guard("wsk_rs_heur_check", 0, || unsafe {
         let head = copy_captured(tvb, 0, 4096);
-        crate::core::upgrade::looks_like_upgrade_request(&head) as c_int
+        if crate::core::upgrade::looks_like_upgrade_request(&head) {
+            return 1;
+        }
+        // Mid-stream: only on the first, in-order pass (later passes follow its decision).
+        if visited(pinfo) {
+            return 0;
+        }
+        let Some(conv) = conv_index(pinfo, true) else {
+            return 0;
+        };
+        let src = src_endpoint(pinfo);
+        let payload = copy_captured(tvb, 0, 64 * 1024);
+        let Some((dir, client)) = super::midstream::heuristic(pinfo, tree, conv, &src, &payload)
+        else {
+            return 0;
+        };
+        // Masking names the client (RFC 6455 §5.1).
+        let client_ep = match client {
+            Some(c) if c == dir => Some(src),
+            Some(_) => Some(dst_endpoint(pinfo)),
+            None => None,
+        };
+        let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
+        let mut st = state::store();
+        let cs = st.conn(conv, max);
+        if cs.client.is_none() {
+            cs.client = client_ep;
+        }
+        1
     })
 }

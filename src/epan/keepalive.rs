@@ -463,3 +463,8 @@ pub unsafe extern "C" fn postdissect_keepalive(
         0
     })
 }
+
+/// This packet's raw TCP sequence number (from TCP's tree), for the mid-stream detector.
+pub unsafe fn tcp_seq(tree: Tree) -> Option<u32> {
+    tree_uint(tree, &TCP_SEQ)
+}

@@ -8,6 +8,7 @@ mod dispatch;
 mod dissect;
 mod guard;
 mod keepalive;
+mod midstream;
 mod plugin;
 mod register;
 mod state;

@@ -91,7 +91,7 @@ size_t wsk_tree_string_field(proto_tree *tree, int hfid, char *out, size_t out_l
 extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 extern guint wsk_rs_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data);
 extern int wsk_rs_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
-extern int wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo);
+extern int wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 
 static dissector_handle_t wsk_ws_handle;
 static dissector_handle_t wsk_http_handle;
@@ -127,9 +127,10 @@ int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
 
 WSK_HEUR_RET wsk_heur_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    if (!wsk_ws_handle || !wsk_rs_heur_check(tvb, pinfo))
+    if (!wsk_ws_handle || !wsk_rs_heur_check(tvb, pinfo, tree))
         return FALSE;
-    conversation_set_dissector(find_or_create_conversation(pinfo), wsk_ws_handle);
+    /* From this frame on: earlier segments (seen before a mid-stream decision) stay TCP's. */
+    conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), pinfo->num, wsk_ws_handle);
     wsk_dissect_ws(tvb, pinfo, tree, data);
     return TRUE;
 }

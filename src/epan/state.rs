@@ -42,6 +42,8 @@ pub struct ConnState {
     pub client: Option<Endpoint>,
     pub server: Option<Endpoint>,
     pub closing: Closing,
+    /// A data frame was seen from [client, server] (mid-stream: the first may continue a message).
+    pub seen_data: [bool; 2],
 }
 
 #[derive(Debug)]
@@ -100,6 +102,7 @@ impl Store {
             client: None,
             server: None,
             closing: Closing::default(),
+            seen_data: [false, false],
         })
     }
 
@@ -142,7 +145,18 @@ impl Store {
                 Direction::Server
             }
         };
-        let outcome = cs.conn.on_frame(dir, hdr, payload, complete);
+        let mut outcome = cs.conn.on_frame(dir, hdr, payload, complete);
+        // Without the handshake (capture began mid-connection), a direction's first data frame may
+        // continue a message begun before the capture.
+        let d = dir as usize;
+        if !hdr.opcode.is_control() {
+            if cs.hs.response_frame.is_none() && !cs.seen_data[d] {
+                outcome
+                    .anomalies
+                    .retain(|a| *a != Anomaly::ContinuationWithoutStart);
+            }
+            cs.seen_data[d] = true;
+        }
         let close_role = outcome
             .close
             .as_ref()
@@ -250,6 +264,7 @@ fn clear() {
     s.frames.shrink_to_fit();
     s.ends.clear();
     drop(s);
+    super::midstream::clear();
     super::keepalive::clear();
 }
 

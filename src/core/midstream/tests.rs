@@ -627,7 +627,6 @@ fn random_data_never_websocket() {
     let r = random_run(42, 300, 40);
     eprintln!("random 300x40: ws/undecided/not = {r:?}");
     assert_eq!(r[0], 0, "false positives");
-    assert_eq!(r[1], 0, "all decided within 32 segments");
 }
 
 #[test]
@@ -657,7 +656,7 @@ fn random_then_websocket_never_misattributes() {
 
 #[test]
 fn segment_cap() {
-    // A direction stuck inside a huge frame: NotWebSocket after 32 segments.
+    // A direction stuck inside a huge frame: NotWebSocket after MAX_SEGMENTS segments.
     let mut det = Detector::new();
     let mut f = vec![0x82, 0x7F, 0, 0, 0, 0x10, 0, 0, 0, 0];
     f.extend(std::iter::repeat_n(b'a', 1438));
@@ -670,7 +669,7 @@ fn segment_cap() {
         det.feed(Dir::B, seq, &[b'a'; 1448]);
         seq = seq.wrapping_add(1448);
         n += 1;
-        assert!(n <= 32);
+        assert!(n <= 128);
     }
     assert_eq!(det.verdict(), Verdict::NotWebSocket);
 }
