@@ -194,6 +194,21 @@ unsafe fn show_end(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
         let init = st.conns.get(conv).and_then(|c| c.closing.initiator());
         (end.clone(), init)
     };
+    if let Some(conv) = conv_index(pinfo, false) {
+        let src = src_endpoint(pinfo);
+        let end_info = Some((end.text.as_str(), end.abnormal));
+        super::tap::queue(
+            pinfo,
+            conv,
+            Some(&src),
+            super::tap::END,
+            0,
+            0,
+            None,
+            None,
+            end_info,
+        );
+    }
     let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
     sys::proto_item_append_text(ti, c"%s".as_ptr(), c", connection end".as_ptr());
     sys::wsk_item_set_generated(ti);
@@ -439,6 +454,7 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
 
     let rec = frame_record(pinfo, ordinal, &hdr, &payload, complete);
     let Some(rec) = rec else { return reported };
+    tap_frame(pinfo, &rec);
 
     // A compressed message's preview is its inflated text.
     let preview: &[u8] = match &rec.inflated {
@@ -473,6 +489,45 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
         sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
     }
     reported
+}
+
+/// Statistics taps: a completed message, a Close.
+unsafe fn tap_frame(pinfo: Pinfo, rec: &FrameRecord) {
+    let o = &rec.outcome;
+    let Some(conv) = conv_index(pinfo, true) else {
+        return;
+    };
+    let src = src_endpoint(pinfo);
+    if let Some(c) = &o.completes {
+        let len = rec
+            .inflated
+            .as_ref()
+            .map_or(c.total_len, |d| d.len() as u64);
+        super::tap::queue(
+            pinfo,
+            conv,
+            Some(&src),
+            super::tap::MESSAGE,
+            o.msg_type as c_int,
+            len,
+            None,
+            None,
+            None,
+        );
+    }
+    if let Some(close) = &o.close {
+        super::tap::queue(
+            pinfo,
+            conv,
+            Some(&src),
+            super::tap::CLOSE,
+            8,
+            0,
+            None,
+            close.code,
+            None,
+        );
+    }
 }
 
 /// Is this packet the connection's 101 response (which HTTP shows)?

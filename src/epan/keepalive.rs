@@ -408,6 +408,24 @@ pub unsafe extern "C" fn postdissect_keepalive(
             let it = add_str(kt, K::Verdict, tvb, &v);
             sys::expert_add_info(pinfo, it, ei(EI_VERDICT));
         }
+        if let Some(conv) = conv_of(pinfo) {
+            let (addr, port) = src(pinfo);
+            let ep = super::state::Endpoint {
+                addr_type: (*pinfo).src.type_,
+                addr,
+                port,
+            };
+            for (e, _, _, _) in &shown {
+                let kind = match e.kind {
+                    Kind::Probe => super::tap::PROBE,
+                    Kind::Ack => super::tap::ACK,
+                    Kind::Ping => super::tap::PING,
+                    Kind::Pong => super::tap::PONG,
+                };
+                let rtt = e.rtt_ns.map(|n| n as f64 / 1e9);
+                super::tap::queue(pinfo, conv, Some(&ep), kind, 0, 0, rtt, None, None);
+            }
+        }
         for (e, reply_in, unanswered, verdict) in &shown {
             let note = annotation(e, *reply_in, *unanswered);
             let c = CString::new(format!(" {note}")).unwrap_or_default();

@@ -13,3 +13,4 @@ mod plugin;
 mod register;
 mod state;
 mod sys;
+mod tap;

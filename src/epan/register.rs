@@ -118,6 +118,8 @@ pub fn register_protoinfo() {
     register_subtrees();
     register_experts(id);
     register_prefs(id);
+    // SAFETY: registers the "ws" tap; called once at registration.
+    unsafe { super::tap::wsk_tap_register() };
     super::keepalive::register_protoinfo();
 }
 

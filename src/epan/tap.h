@@ -1,0 +1,33 @@
+/* The "ws" tap: one record per WebSocket/keep-alive event, for statistics (-z ws,tree). */
+#ifndef WSK_TAP_H
+#define WSK_TAP_H
+#include <wireshark.h>
+#include <epan/packet.h>
+
+enum wsk_tap_kind {
+    WSK_TAP_MESSAGE = 1, /* a message completed (text, binary, or a control frame) */
+    WSK_TAP_PING = 2,
+    WSK_TAP_PONG = 3,    /* rtt >= 0 when it answers a ping; unsolicited otherwise */
+    WSK_TAP_PROBE = 4,   /* TCP keep-alive probe */
+    WSK_TAP_ACK = 5,     /* its ACK (rtt >= 0) */
+    WSK_TAP_CLOSE = 6,   /* a Close frame (close_code, dir) */
+    WSK_TAP_END = 7,     /* the first TCP FIN/RST of a WebSocket connection (text, abnormal) */
+};
+
+typedef struct wsk_tap_info {
+    guint32 conv;         /* Wireshark's conversation index */
+    const char *client;   /* "address:port" of the client ("?" when unknown) */
+    const char *server;   /* "address:port" of the server */
+    int kind;             /* enum wsk_tap_kind */
+    int from_client;      /* 1: sent by the client, 0: by the server, -1: unknown */
+    int opcode;           /* message type (opcode of the first frame) */
+    guint64 len;          /* application length of the message (inflated) */
+    double time;          /* absolute time of the packet, seconds */
+    double rtt;           /* seconds; < 0 when unknown */
+    int close_code;       /* -1 when none */
+    int abnormal;         /* END: no complete Close handshake */
+    const char *text;     /* END: how the connection ended; else NULL */
+} wsk_tap_info;
+
+int wsk_tap_id(void);
+#endif

@@ -1,0 +1,106 @@
+//! The "ws" tap (src/epan/tap.c): events for statistics listeners such as `-z ws,tree`.
+use std::ffi::CString;
+use std::os::raw::{c_char, c_int};
+use std::ptr;
+
+use super::state::{self, Endpoint};
+use super::sys;
+
+pub const MESSAGE: c_int = 1;
+pub const PING: c_int = 2;
+pub const PONG: c_int = 3;
+pub const PROBE: c_int = 4;
+pub const ACK: c_int = 5;
+pub const CLOSE: c_int = 6;
+pub const END: c_int = 7;
+
+extern "C" {
+    pub fn wsk_tap_register();
+    fn wsk_tap_queue(
+        pinfo: *mut sys::packet_info,
+        conv: u32,
+        client: *const c_char,
+        server: *const c_char,
+        kind: c_int,
+        from_client: c_int,
+        opcode: c_int,
+        len: u64,
+        rtt: f64,
+        close_code: c_int,
+        abnormal: c_int,
+        text: *const c_char,
+    );
+}
+
+/// "address:port" for IPv4/IPv6 endpoints (hex for other address types).
+pub fn endpoint_text(e: &Endpoint) -> String {
+    let a = &e.addr;
+    let host = match a.len() {
+        4 => format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]),
+        16 => {
+            let v: Vec<String> = a
+                .chunks(2)
+                .map(|c| format!("{:x}", u16::from_be_bytes([c[0], c[1]])))
+                .collect();
+            format!("[{}]", v.join(":"))
+        }
+        _ => a.iter().map(|b| format!("{b:02x}")).collect(),
+    };
+    format!("{host}:{}", e.port)
+}
+
+/// One event of WebSocket connection `conv`; `from` is the sender's endpoint.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn queue(
+    pinfo: *mut sys::packet_info,
+    conv: u32,
+    from: Option<&Endpoint>,
+    kind: c_int,
+    opcode: c_int,
+    len: u64,
+    rtt: Option<f64>,
+    close_code: Option<u16>,
+    end: Option<(&str, bool)>,
+) {
+    let (client, server, from_client) = {
+        let st = state::store();
+        let Some(cs) = st.conns.get(&conv) else {
+            return;
+        };
+        let fc = match (from, &cs.client, &cs.server) {
+            (Some(f), Some(c), _) => (f == c) as c_int,
+            (Some(f), None, Some(s)) => (f != s) as c_int,
+            _ => -1,
+        };
+        (
+            cs.client
+                .as_ref()
+                .map(endpoint_text)
+                .unwrap_or_else(|| "?".into()),
+            cs.server
+                .as_ref()
+                .map(endpoint_text)
+                .unwrap_or_else(|| "?".into()),
+            fc,
+        )
+    };
+    let (c, s) = (
+        CString::new(client).unwrap_or_default(),
+        CString::new(server).unwrap_or_default(),
+    );
+    let text = end.map(|(t, _)| CString::new(t).unwrap_or_default());
+    wsk_tap_queue(
+        pinfo,
+        conv,
+        c.as_ptr(),
+        s.as_ptr(),
+        kind,
+        from_client,
+        opcode,
+        len,
+        rtt.unwrap_or(-1.0),
+        close_code.map_or(-1, c_int::from),
+        end.is_some_and(|(_, ab)| ab) as c_int,
+        text.as_ref().map_or(ptr::null(), |t| t.as_ptr()),
+    );
+}
