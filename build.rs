@@ -2,7 +2,10 @@
 //!
 //! Without Wireshark's headers (or with `WSK_NO_EPAN=1`) only the pure-Rust core is built, so
 //! `cargo test` works on a machine without Wireshark. `WIRESHARK_INCLUDE_DIR` points the build at
-//! another version's headers (the directory holding `ws_version.h`).
+//! another version's headers (the directory holding `ws_version.h`); scripts/compat.sh uses it
+//! to build for Wireshark 4.4 and 4.6. The version read from `ws_version.h` sets the cfg flags
+//! `ws_4_2_plus`, `ws_4_4_plus` and `ws_4_6_plus`. Functions whose C signature differs between
+//! versions get a version-stable Rust face in src/epan/compat.rs (appended to the bindings).
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,12 +33,35 @@ fn version_of(include: &Path) -> Option<(u32, u32, u32)> {
     ))
 }
 
+/// Functions bound under the name `wsk_raw_<name>` and wrapped in src/epan/compat.rs.
+const WRAPPED: &[&str] = &["proto_tree_add_boolean", "proto_name_already_registered"];
+
+#[derive(Debug)]
+struct Renames;
+
+impl bindgen::callbacks::ParseCallbacks for Renames {
+    fn generated_name_override(&self, item: bindgen::callbacks::ItemInfo<'_>) -> Option<String> {
+        match item.kind {
+            bindgen::callbacks::ItemKind::Function if WRAPPED.contains(&item.name) => {
+                Some(format!("wsk_raw_{}", item.name))
+            }
+            _ => None,
+        }
+    }
+}
+
 fn main() {
     println!("cargo:rustc-check-cfg=cfg(has_epan)");
+    println!("cargo:rustc-check-cfg=cfg(ws_4_2_plus)");
+    println!("cargo:rustc-check-cfg=cfg(ws_4_4_plus)");
+    println!("cargo:rustc-check-cfg=cfg(ws_4_6_plus)");
+    println!("cargo:rerun-if-changed=src/epan/compat.rs");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=wrapper.h");
     println!("cargo:rerun-if-changed=src/epan/shim.c");
     println!("cargo:rerun-if-changed=src/epan/dispatch.c");
+    println!("cargo:rerun-if-changed=src/epan/tap.c");
+    println!("cargo:rerun-if-changed=src/epan/tap.h");
     println!("cargo:rerun-if-env-changed=WSK_NO_EPAN");
     println!("cargo:rerun-if-env-changed=WIRESHARK_INCLUDE_DIR");
     if env::var_os("WSK_NO_EPAN").is_some() {
@@ -74,6 +100,16 @@ fn main() {
     let Some((major, minor, micro)) = version_of(&ws_include) else {
         return no_epan("cannot read the version from ws_version.h");
     };
+    println!(
+        "cargo:rerun-if-changed={}",
+        ws_include.join("ws_version.h").display()
+    );
+    let at_least = |ma: u32, mi: u32| major > ma || (major == ma && minor >= mi);
+    for (mi, flag) in [(2, "ws_4_2_plus"), (4, "ws_4_4_plus"), (6, "ws_4_6_plus")] {
+        if at_least(4, mi) {
+            println!("cargo:rustc-cfg={flag}");
+        }
+    }
 
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     std::fs::write(
@@ -88,7 +124,7 @@ fn main() {
         .iter()
         .map(|d| format!("-I{}", d.display()))
         .collect();
-    let mut b = bindgen::Builder::default()
+    let b = bindgen::Builder::default()
         .header("wrapper.h")
         .clang_args(&clang_args)
         .allowlist_function(
@@ -101,21 +137,23 @@ fn main() {
         )
         .allowlist_type("field_display_e|hf_register_info|ei_register_info|value_string|range_string|true_false_string|packet_info|conversation_t|field_info")
         .allowlist_var("ENC_.*|COL_.*|BASE_.*|PI_.*|FT_.*|HEURISTIC_.*|DESEGMENT_.*")
+        // 4.4+ headers: bindgen cannot lay this union out (harmless for 4.0).
         .opaque_type("wtap_pseudo_header")
         .derive_default(false)
         .derive_debug(false)
         .layout_tests(false)
         .generate_comments(false)
-        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));
-    if major > 4 || (major == 4 && minor >= 4) {
-        b = b.opaque_type("wtap_pseudo_header");
-    }
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+        .parse_callbacks(Box::new(Renames));
     let bindings = b.generate().expect("bindgen failed on wrapper.h");
-    bindings.write_to_file(out.join("bindings.rs")).unwrap();
+    let mut text = bindings.to_string();
+    text.push_str("\ninclude!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/epan/compat.rs\"));\n");
+    std::fs::write(out.join("bindings.rs"), text).unwrap();
 
     let mut cc = cc::Build::new();
     cc.file("src/epan/shim.c")
         .file("src/epan/dispatch.c")
+        .file("src/epan/tap.c")
         .warnings(false);
     for d in &includes {
         cc.include(d);

@@ -30,6 +30,17 @@ pub static plugin_want_major: c_int = sys::WS_MAJOR;
 #[used]
 pub static plugin_want_minor: c_int = sys::WS_MINOR;
 
+/// `WS_PLUGIN_DESC_DISSECTOR` (wsutil/plugins.h, 4.4+).
+#[cfg(ws_4_4_plus)]
+const WS_PLUGIN_DESC_DISSECTOR: u32 = 1 << 0;
+
+/// 4.4+: the loader asks what kind of plugin this is (`tshark -G plugins` shows "dissector").
+#[cfg(ws_4_4_plus)]
+#[no_mangle]
+pub extern "C" fn plugin_describe() -> u32 {
+    WS_PLUGIN_DESC_DISSECTOR
+}
+
 static PLUGIN: sys::proto_plugin = sys::proto_plugin {
     register_protoinfo: Some(register_protoinfo),
     register_handoff: Some(register_handoff),
