@@ -5,8 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 ensure_deps
 cd "$ROOT"
-say "formatting"
+say "formatting and lints"
 cargo fmt --all -- --check
+cargo clippy --release --quiet --all-targets -- -D warnings
 so="$(build_plugin)"
 say "unit and golden tests (plugin: ${so#"$ROOT"/})"
 WSK_PLUGIN="$so" WSK_REQUIRE_TSHARK=1 cargo test --release --quiet "$@"

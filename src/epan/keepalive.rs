@@ -158,6 +158,8 @@ unsafe fn visited(pinfo: Pinfo) -> bool {
     (*(*pinfo).fd).visited() != 0
 }
 
+// time_t is i64 here, not everywhere.
+#[allow(clippy::unnecessary_cast)]
 unsafe fn time_ns(pinfo: Pinfo) -> i64 {
     let t = &(*pinfo).abs_ts;
     (t.secs as i64)

@@ -38,8 +38,6 @@ pub static PREF_MAX_UNMASK: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
 pub static PREF_MAX_MESSAGE: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
 pub static PREF_MAX_INFLATE: AtomicU32 = AtomicU32::new(10 * 1024 * 1024);
 
-/// Handles found or made at hand-off.
-
 /// Field ids of Wireshark's HTTP dissector that the handshake harvest reads.
 pub static HTTP_KEY: AtomicI32 = AtomicI32::new(-1);
 pub static HTTP_ACCEPT: AtomicI32 = AtomicI32::new(-1);

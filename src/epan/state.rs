@@ -242,12 +242,10 @@ fn inflate(
     match out.issue {
         Some(InflateIssue::CapReached) => extra.push(Anomaly::DecompressionCapped),
         Some(InflateIssue::Corrupt) => extra.push(Anomaly::DecompressionFailed),
-        Some(InflateIssue::NeedsUnknownContext) => {
-            if params.is_some() {
-                extra.push(Anomaly::CompressedContextUnknown);
-            }
+        Some(InflateIssue::NeedsUnknownContext) if params.is_some() => {
+            extra.push(Anomaly::CompressedContextUnknown);
         }
-        None => {}
+        Some(InflateIssue::NeedsUnknownContext) | None => {}
     }
     // RFC 6455 §8.1 applies to the inflated text.
     if is_text && !crate::core::message::utf8_valid(&out.data, out.issue.is_some()) {
