@@ -62,6 +62,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/epan/dispatch.c");
     println!("cargo:rerun-if-changed=src/epan/tap.c");
     println!("cargo:rerun-if-changed=src/epan/tap.h");
+    println!("cargo:rerun-if-changed=src/epan/stats.c");
     println!("cargo:rerun-if-env-changed=WSK_NO_EPAN");
     println!("cargo:rerun-if-env-changed=WIRESHARK_INCLUDE_DIR");
     if env::var_os("WSK_NO_EPAN").is_some() {
@@ -154,6 +155,7 @@ fn main() {
     cc.file("src/epan/shim.c")
         .file("src/epan/dispatch.c")
         .file("src/epan/tap.c")
+        .file("src/epan/stats.c")
         .warnings(false);
     for d in &includes {
         cc.include(d);

@@ -7,6 +7,7 @@
 mod dispatch;
 mod dissect;
 mod guard;
+mod handshake;
 mod keepalive;
 mod midstream;
 mod plugin;
@@ -14,3 +15,5 @@ mod register;
 mod state;
 mod sys;
 mod tap;
+mod tree;
+mod util;

@@ -6,7 +6,6 @@ use std::os::raw::{c_char, c_int, c_uint};
 use std::ptr;
 use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering::Relaxed};
 
-use super::dissect;
 use super::guard::warn;
 use super::sys;
 use crate::core::anomaly::Anomaly;
@@ -365,7 +364,8 @@ pub fn register_handoff() {
         ] {
             slot.store(sys::proto_registrar_get_id_byname(name.as_ptr()), Relaxed);
         }
-        let post = sys::create_dissector_handle(Some(dissect::postdissect_handshake), proto);
+        let post =
+            sys::create_dissector_handle(Some(super::handshake::postdissect_handshake), proto);
         sys::register_postdissector(post);
         let ids = [
             HTTP_KEY.load(Relaxed),
@@ -382,5 +382,6 @@ pub fn register_handoff() {
         super::dispatch::wsk_dispatch_init();
         sys::register_init_routine(Some(super::state::init_routine));
         sys::register_cleanup_routine(Some(super::state::cleanup_routine));
+        super::tap::wsk_stats_register();
     }
 }

@@ -16,6 +16,8 @@ pub const END: c_int = 7;
 
 extern "C" {
     pub fn wsk_tap_register();
+    /// Registers the "WebSocket/Connections" stats tree (src/epan/stats.c); call in the handoff.
+    pub fn wsk_stats_register();
     fn wsk_tap_queue(
         pinfo: *mut sys::packet_info,
         conv: u32,

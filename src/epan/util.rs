@@ -1,0 +1,132 @@
+//! Small helpers shared by the callbacks: copying captured bytes (checked, never throwing),
+//! endpoints and conversations of a packet, and generated tree items.
+use std::ffi::{c_void, CString};
+use std::os::raw::{c_char, c_int, c_uint};
+use std::ptr;
+
+use super::register::hf;
+use super::state::Endpoint;
+use super::sys;
+use crate::fields::F;
+
+pub(super) type Tvb = *mut sys::tvbuff_t;
+pub(super) type Pinfo = *mut sys::packet_info;
+pub(super) type Tree = *mut sys::proto_tree;
+pub(super) type Item = *mut sys::proto_item;
+
+pub(super) fn cstring(s: &str) -> CString {
+    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+}
+
+/// Captured bytes of `tvb` from `offset`, at most `max`.
+///
+/// SAFETY (caller): `tvb` is a live tvb.
+pub(super) unsafe fn copy_captured(tvb: Tvb, offset: usize, max: usize) -> Vec<u8> {
+    let cap = sys::tvb_captured_length(tvb) as usize;
+    if offset >= cap {
+        return Vec::new();
+    }
+    let n = (cap - offset).min(max);
+    let mut v = vec![0u8; n];
+    if n > 0 {
+        // SAFETY: offset + n <= captured length, so tvb_memcpy cannot throw; v has n bytes.
+        sys::tvb_memcpy(tvb, v.as_mut_ptr() as *mut c_void, offset as c_int, n);
+    }
+    v
+}
+
+pub(super) unsafe fn visited(pinfo: Pinfo) -> bool {
+    // SAFETY (caller): pinfo and its frame_data are live for the whole dissection.
+    (*(*pinfo).fd).visited() != 0
+}
+
+pub(super) unsafe fn src_endpoint(pinfo: Pinfo) -> Endpoint {
+    let a = &(*pinfo).src;
+    let addr = if a.data.is_null() || a.len <= 0 {
+        Vec::new()
+    } else {
+        // SAFETY: an address's data holds `len` bytes while the packet is dissected.
+        std::slice::from_raw_parts(a.data as *const u8, a.len as usize).to_vec()
+    };
+    Endpoint {
+        addr_type: a.type_,
+        addr,
+        port: (*pinfo).srcport,
+    }
+}
+
+pub(super) unsafe fn dst_endpoint(pinfo: Pinfo) -> Endpoint {
+    let a = &(*pinfo).dst;
+    let addr = if a.data.is_null() || a.len <= 0 {
+        Vec::new()
+    } else {
+        // SAFETY: an address's data holds `len` bytes while the packet is dissected.
+        std::slice::from_raw_parts(a.data as *const u8, a.len as usize).to_vec()
+    };
+    Endpoint {
+        addr_type: a.type_,
+        addr,
+        port: (*pinfo).destport,
+    }
+}
+
+pub(super) unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
+    let conv = if create {
+        sys::find_or_create_conversation(pinfo)
+    } else {
+        sys::find_conversation_pinfo(pinfo, 0)
+    };
+    if conv.is_null() {
+        None
+    } else {
+        Some((*conv).conv_index)
+    }
+}
+
+pub(super) unsafe fn tree_string(tree: Tree, hfid: c_int) -> Option<String> {
+    if tree.is_null() || hfid <= 0 {
+        return None;
+    }
+    let mut buf = vec![0u8; 8192];
+    let n = sys::wsk_tree_string_field(tree, hfid, buf.as_mut_ptr() as *mut c_char, buf.len());
+    if n == 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    buf.truncate(end);
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+pub(super) unsafe fn add_string(tree: Tree, f: F, tvb: Tvb, value: &str) -> Item {
+    let c = cstring(value);
+    let it = sys::proto_tree_add_string(tree, hf(f), tvb, 0, 0, c.as_ptr());
+    sys::wsk_item_set_generated(it);
+    it
+}
+
+pub(super) unsafe fn add_gen_uint(tree: Tree, f: F, tvb: Tvb, v: u32) -> Item {
+    let it = sys::proto_tree_add_uint(tree, hf(f), tvb, 0, 0, v);
+    sys::wsk_item_set_generated(it);
+    it
+}
+
+pub(super) unsafe fn add_gen_u64(tree: Tree, f: F, tvb: Tvb, v: u64) -> Item {
+    let it = sys::proto_tree_add_uint64(tree, hf(f), tvb, 0, 0, v);
+    sys::wsk_item_set_generated(it);
+    it
+}
+
+/// A tvb over `bytes`, copied into the packet pool (lives as long as the packet's dissection).
+pub(super) unsafe fn child_tvb(
+    parent: Tvb,
+    pinfo: Pinfo,
+    bytes: &[u8],
+    name: &std::ffi::CStr,
+) -> Tvb {
+    let len = bytes.len();
+    let buf = sys::wmem_alloc((*pinfo).pool, len.max(1)) as *mut u8;
+    ptr::copy_nonoverlapping(bytes.as_ptr(), buf, len);
+    let t = sys::tvb_new_child_real_data(parent, buf, len as c_uint, len as c_int);
+    sys::add_new_data_source(pinfo, t, name.as_ptr());
+    t
+}
