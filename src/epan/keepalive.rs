@@ -3,7 +3,7 @@
 //! and feeds the core's `Tracker`; the WebSocket dissector feeds pings, pongs and data messages.
 //! Results that need the future (answered in, unanswered, verdict) show when a packet is
 //! dissected again (`tshark -2`, the GUI).
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::os::raw::{c_int, c_uint};
 use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
@@ -49,8 +49,9 @@ struct KaStore {
     trackers: HashMap<u32, Tracker>,
     /// Frame → (connection, events of that frame).
     events: HashMap<u32, (u32, Vec<Event>)>,
-    /// Frames whose TCP segment was fed already (first pass).
-    fed: HashSet<u32>,
+    /// The last frame whose TCP segment was fed (the first pass goes in order, and a frame may
+    /// be offered twice: by the WebSocket dissector and by the postdissector).
+    last_fed: u32,
 }
 
 static STORE: Lazy<Mutex<KaStore>> = Lazy::new(|| Mutex::new(KaStore::default()));
@@ -211,9 +212,10 @@ pub unsafe fn feed_tcp(pinfo: Pinfo, tree: Tree) {
     let (addr, port) = src(pinfo);
     let t = time_ns(pinfo);
     let mut st = store();
-    if !st.fed.insert(frame) {
+    if frame <= st.last_fed {
         return;
     }
+    st.last_fed = frame;
     // How a WebSocket connection ended: its first FIN or RST.
     if flags & (F_FIN | F_RST) as u32 != 0 {
         let ep = super::state::Endpoint {
