@@ -76,12 +76,7 @@ fn answered_zero_byte_probes() {
         want
     );
     same_frames_as_wireshark(t, &cap);
-    let info = t.fields(
-        &cap,
-        "frame.number == 13 or frame.number == 14",
-        &["_ws.col.Info"],
-        &["-2"],
-    );
+    let info = t.info(&cap, "frame.number == 13 or frame.number == 14", &["-2"]);
     assert!(
         info[0][0].ends_with(" [KA probe #1 idle=2.0s → 14]"),
         "{info:?}"
@@ -121,7 +116,7 @@ fn unanswered_probes_then_reset() {
         lines(t.fields(&cap, "keepalive.expert.verdict", &["frame.number"], &["-2"])),
         ["15", "16"]
     );
-    let info = t.fields(&cap, "frame.number >= 15", &["_ws.col.Info"], &["-2"]);
+    let info = t.info(&cap, "frame.number >= 15", &["-2"]);
     assert!(
         info[0][0].ends_with(" [KA probe #3 idle=4.0s unanswered]"),
         "{info:?}"
@@ -255,12 +250,7 @@ fn websocket_heartbeat_ping_pong() {
         )),
         ["14"]
     );
-    let info = t.fields(
-        &cap,
-        "frame.number == 8 or frame.number == 9",
-        &["_ws.col.Info"],
-        &["-2"],
-    );
+    let info = t.info(&cap, "frame.number == 8 or frame.number == 9", &["-2"]);
     assert!(info[0][0].ends_with(" [Ping #1 → 9]"), "{info:?}");
     assert!(info[1][0].contains(" [Pong ← 8 rtt="), "{info:?}");
 }

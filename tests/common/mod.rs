@@ -21,13 +21,32 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// major.minor of the Wireshark whose tshark runs the tests: `WSK_WS_VERSION` (scripts/compat.sh
+/// sets it), else `pkg-config --modversion wireshark`, else `tshark --version`.
 fn ws_version() -> String {
-    let out = Command::new("pkg-config")
-        .args(["--modversion", "wireshark"])
-        .output()
-        .expect("pkg-config");
-    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    v.split('.').take(2).collect::<Vec<_>>().join(".")
+    let full = std::env::var("WSK_WS_VERSION")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| {
+            let out = Command::new("pkg-config")
+                .args(["--modversion", "wireshark"])
+                .output()
+                .ok()?;
+            let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            (out.status.success() && !v.is_empty()).then_some(v)
+        })
+        .or_else(|| {
+            // "TShark (Wireshark) 4.4.18 (Git v4.4.18 packaged as 4.4.18-0+deb13u1)."
+            let out = Command::new("tshark").arg("--version").output().ok()?;
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let first = text.lines().next()?.to_string();
+            first
+                .split_whitespace()
+                .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+                .map(str::to_string)
+        })
+        .expect("cannot tell the Wireshark version (set WSK_WS_VERSION)");
+    full.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
 pub fn root() -> PathBuf {
@@ -179,9 +198,35 @@ impl Tshark {
         for f in fields {
             args.extend_from_slice(&["-e", f]);
         }
+        // FT_BOOLEAN values print as 1/0 in 4.0 and as True/False from 4.2: use 1/0.
+        let boolean = |v: &str| match v {
+            "True" => "1".to_string(),
+            "False" => "0".to_string(),
+            _ => v.to_string(),
+        };
         self.run(&args)
             .lines()
-            .map(|l| l.split('\t').map(str::to_string).collect())
+            .map(|l| {
+                l.split('\t')
+                    .map(|cell| cell.split('|').map(boolean).collect::<Vec<_>>().join("|"))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The Info column as Wireshark shows it, one row (of one cell) per displayed packet. Not
+    /// `-e _ws.col.Info`: from 4.2 that field is filled before the postdissectors (the keepalive
+    /// annotations) run.
+    pub fn info(&self, cap: &str, filter: &str, extra: &[&str]) -> Vec<Vec<String>> {
+        let mut args: Vec<&str> = vec!["-r", cap];
+        args.extend_from_slice(extra);
+        if !filter.is_empty() {
+            args.extend_from_slice(&["-Y", filter]);
+        }
+        args.extend_from_slice(&["-o", "gui.column.format:\"Info\",\"%i\""]);
+        self.run(&args)
+            .lines()
+            .map(|l| vec![l.to_string()])
             .collect()
     }
 }
