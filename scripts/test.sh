@@ -9,5 +9,11 @@ say "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --release --quiet --all-targets -- -D warnings
 so="$(build_plugin)"
+# The same source must keep building for Wireshark 4.4 and 4.6 (headers from Debian trixie/sid);
+# the full run with each version's tshark is scripts/compat.sh (see docs/compat.md).
+if [ "${WSK_SKIP_COMPAT_BUILD:-0}" != 1 ]; then
+  say "building against the Wireshark 4.4 and 4.6 headers"
+  "$ROOT/scripts/compat.sh" --build-only
+fi
 say "unit and golden tests (plugin: ${so#"$ROOT"/})"
 WSK_PLUGIN="$so" WSK_REQUIRE_TSHARK=1 cargo test --release --quiet "$@"
