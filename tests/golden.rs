@@ -287,7 +287,14 @@ fn strip_ka(info: &str) -> String {
 #[test]
 fn results_identical_across_passes_and_detection_paths() {
     let t = ts!();
-    for name in ["py_basic.pcapng", "node_frag.pcapng", "node_port80.pcapng"] {
+    for name in [
+        "py_basic.pcapng",
+        "node_frag.pcapng",
+        "node_port80.pcapng",
+        "m_deflate_py.pcapng",
+        "m_deflate_node_frag.pcapng",
+        "m_midstream_py.pcapng",
+    ] {
         if !common::root().join("tests/captures").join(name).exists() {
             continue;
         }

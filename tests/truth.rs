@@ -227,6 +227,65 @@ fn json_subprotocol_matches() {
 fn wss_on_443_and_9443_match_with_the_key_log() {
     check_with("m_wss_443", false, true);
     check_with("m_wss_9443", false, true);
+    // Without the keys nothing is claimed.
+    let Some(t) = tshark() else { return };
+    for name in ["m_wss_443.pcapng", "m_wss_9443.pcapng"] {
+        let cap = t.capture(name);
+        assert!(
+            t.fields(&cap, "ws", &["frame.number"], &[]).is_empty(),
+            "{name}"
+        );
+    }
+}
+
+/// A compressed conversation captured after its handshake (made from the no-context-takeover
+/// capture by dropping the handshake with editcap): RSV1 is recognised as compression with the
+/// parameters unknown, and since each message is self-contained it still inflates.
+#[test]
+fn midstream_compressed_without_context_takeover() {
+    let Some(t) = tshark() else { return };
+    let full = t.capture("m_deflate_py_nocontext.pcapng");
+    // The frames after the 101 response.
+    let resp = t.fields(&full, "http.response.code == 101", &["frame.number"], &[]);
+    let first = resp[0][0].parse::<u32>().unwrap() + 1;
+    let cut = t.dir.join("m_deflate_midstream.pcapng");
+    let st = std::process::Command::new("editcap")
+        .args([
+            "-r",
+            &full,
+            cut.to_str().unwrap(),
+            &format!("{first}-100000"),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let cap = cut.to_string_lossy().into_owned();
+    std::process::Command::new("chmod")
+        .args(["a+r", &cap])
+        .status()
+        .unwrap();
+    let got = dissected_multi(t, &cap, &[]);
+    let want = truth("m_deflate_py_nocontext");
+    assert!(got.len() >= 8, "{got:?}");
+    for m in &got {
+        assert!(
+            want.contains(m) || m.ty >= 8,
+            "not what the peers sent: {m:?}"
+        );
+    }
+    let notes = t.fields(
+        &cap,
+        "ws.expert.compressed_context_unknown",
+        &["ws.detected_by", "ws.msg.compressed"],
+        &[],
+    );
+    assert!(!notes.is_empty());
+    assert!(
+        notes
+            .iter()
+            .all(|r| r[0].starts_with("midstream") && r[1] == "1"),
+        "{notes:?}"
+    );
 }
 
 /// Mid-stream (the capture began after the handshake): every message sent after the capture
