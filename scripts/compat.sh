@@ -140,9 +140,25 @@ mount_bind() { # src dst
 }
 
 # A minimal chroot of the release with tshark, made once and kept in the cache.
+# Packages the tests need inside the chroot (scripts/ws-messages needs python3); bump the marker
+# when this list changes so cached chroots get them.
+CHROOT_PKGS=(tshark pkgconf python3-minimal)
+CHROOT_MARK=.wsk-ready-2
+
 make_chroot() { # release
   local rel="$1" c="$CACHE/$1/chroot"
-  if [ -f "$c/.wsk-ready" ]; then return 0; fi
+  if [ -f "$c/$CHROOT_MARK" ]; then return 0; fi
+  if [ -f "$c/.wsk-ready" ]; then
+    say "$rel: adding ${CHROOT_PKGS[*]} to the cached chroot"
+    (
+      mount -t proc proc "$c/proc"
+      trap 'umount "$c/proc" || umount -l "$c/proc"' EXIT
+      chroot "$c" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${CHROOT_PKGS[@]}"
+      chroot "$c" apt-get clean
+    ) >>"$CACHE/$rel/debootstrap.log" 2>&1 || { tail -n 20 "$CACHE/$rel/debootstrap.log" >&2; return 1; }
+    touch "$c/$CHROOT_MARK"
+    return 0
+  fi
   command -v debootstrap >/dev/null || {
     say "installing debootstrap"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
@@ -165,10 +181,10 @@ make_chroot() { # release
       chroot "$c" debconf-set-selections
     chroot "$c" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     chroot "$c" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      tshark pkgconf "${extra[@]}"
+      "${CHROOT_PKGS[@]}" "${extra[@]}"
     chroot "$c" apt-get clean
   ) >>"$CACHE/$rel/debootstrap.log" 2>&1 || { tail -n 20 "$CACHE/$rel/debootstrap.log" >&2; return 1; }
-  touch "$c/.wsk-ready"
+  touch "$c/.wsk-ready" "$c/$CHROOT_MARK"
 }
 
 # The golden test binaries (integration tests), built on the host; they do not link Wireshark.
