@@ -142,7 +142,7 @@ mount_bind() { # src dst
 # A minimal chroot of the release with tshark, made once and kept in the cache.
 # Packages the tests need inside the chroot (scripts/ws-messages needs python3); bump the marker
 # when this list changes so cached chroots get them.
-CHROOT_PKGS=(tshark pkgconf python3-minimal)
+CHROOT_PKGS=(tshark pkgconf python3)
 CHROOT_MARK=.wsk-ready-2
 
 make_chroot() { # release
