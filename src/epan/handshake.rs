@@ -117,6 +117,10 @@ pub unsafe extern "C" fn postdissect_handshake(
         // TCP's FIN/RST (first pass) tells how a WebSocket connection ended.
         super::keepalive::feed_tcp(pinfo, tree);
         show_end(tvb, pinfo, tree);
+        // The handshake is only in packets HTTP dissected: skip the field lookups elsewhere.
+        if tree.is_null() || sys::proto_is_frame_protocol((*pinfo).layers, c"http".as_ptr()) == 0 {
+            return 0;
+        }
         let Some((conv, h)) = harvest_handshake(pinfo, tree) else {
             return 0;
         };
