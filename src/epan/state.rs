@@ -255,13 +255,8 @@ fn inflate(
 }
 
 fn clear() {
-    let mut s = store();
-    s.conns.clear();
-    s.conns.shrink_to_fit();
-    s.frames.clear();
-    s.frames.shrink_to_fit();
-    s.ends.clear();
-    drop(s);
+    // Replace, not clear: the old maps' memory is freed (memcheck finds nothing at exit).
+    *store() = Store::default();
     super::midstream::clear();
     super::keepalive::clear();
 }
