@@ -81,7 +81,7 @@ fn run(t: &Tshark, name: &str, extra: &[&str], fields: &[&str], bound_secs: u64)
         }
         if !in_experts {
             if line.starts_with(|c: char| c.is_ascii_digit()) {
-                rows.push(line.split('\t').map(str::to_string).collect());
+                rows.push(common::field_row(line));
             }
             continue;
         }

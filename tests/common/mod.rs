@@ -198,20 +198,7 @@ impl Tshark {
         for f in fields {
             args.extend_from_slice(&["-e", f]);
         }
-        // FT_BOOLEAN values print as 1/0 in 4.0 and as True/False from 4.2: use 1/0.
-        let boolean = |v: &str| match v {
-            "True" => "1".to_string(),
-            "False" => "0".to_string(),
-            _ => v.to_string(),
-        };
-        self.run(&args)
-            .lines()
-            .map(|l| {
-                l.split('\t')
-                    .map(|cell| cell.split('|').map(boolean).collect::<Vec<_>>().join("|"))
-                    .collect()
-            })
-            .collect()
+        self.run(&args).lines().map(field_row).collect()
     }
 
     /// The Info column as Wireshark shows it, one row (of one cell) per displayed packet. Not
@@ -229,6 +216,19 @@ impl Tshark {
             .map(|l| vec![l.to_string()])
             .collect()
     }
+}
+
+/// One `-T fields` line as cells. FT_BOOLEAN values print as 1/0 in 4.0 and as True/False from
+/// 4.2: they are given as 1/0.
+pub fn field_row(line: &str) -> Vec<String> {
+    let boolean = |v: &str| match v {
+        "True" => "1".to_string(),
+        "False" => "0".to_string(),
+        _ => v.to_string(),
+    };
+    line.split('\t')
+        .map(|cell| cell.split('|').map(boolean).collect::<Vec<_>>().join("|"))
+        .collect()
 }
 
 /// Split "a|b|c" aggregated occurrences.
