@@ -7,7 +7,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # Install the Debian packages the build and the tests need, when missing.
 ensure_deps() {
-  local pkgs=(tshark libwireshark-dev wireshark-dev libclang-dev clang pkg-config libglib2.0-dev)
+  local pkgs=(tshark libwireshark-dev wireshark-dev libclang-dev clang pkg-config libglib2.0-dev valgrind debootstrap)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

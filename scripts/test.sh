@@ -17,3 +17,12 @@ if [ "${WSK_SKIP_COMPAT_BUILD:-0}" != 1 ]; then
 fi
 say "unit and golden tests (plugin: ${so#"$ROOT"/})"
 WSK_PLUGIN="$so" WSK_REQUIRE_TSHARK=1 cargo test --release --quiet "$@"
+
+# Robustness in CI: a short whole-plugin fuzz under tshark and a memory-checked subset (the long
+# runs and their numbers: docs/robustness.md).
+if [ "${WSK_SKIP_ROBUSTNESS:-0}" != 1 ]; then
+  say "short fuzz: 100 mutated captures through tshark"
+  WSK_PLUGIN="$so" "$ROOT/scripts/fuzz-tshark.sh" 100
+  say "memcheck subset"
+  WSK_PLUGIN="$so" "$ROOT/scripts/memcheck.sh" tests/captures/ka_unanswered.pcapng tests/captures/m_deflate_node_frag.pcapng
+fi
