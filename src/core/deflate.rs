@@ -15,6 +15,7 @@
 //! small message that would inflate to gigabytes costs little time and
 //! memory.
 
+use crate::core::handshake::{split_unquoted, unquote};
 use miniz_oxide::inflate::core::inflate_flags::{
     TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
 };
@@ -55,8 +56,8 @@ pub struct DeflateParams {
 /// would rather show something than nothing).
 pub fn negotiated(extensions: &str) -> Option<DeflateParams> {
     let mut fallback = None;
-    for element in split_outside_quotes(extensions, ',') {
-        let mut parts = split_outside_quotes(element, ';').into_iter();
+    for element in split_unquoted(extensions, ',') {
+        let mut parts = split_unquoted(element, ';').into_iter();
         let name = parts.next().unwrap_or("").trim();
         if !name.eq_ignore_ascii_case("permessage-deflate") {
             continue;
@@ -134,49 +135,6 @@ fn parse_window_bits(value: &str) -> Option<u8> {
     }
     let bits: u8 = value.parse().ok()?;
     (8..=15).contains(&bits).then_some(bits)
-}
-
-/// Removes the quotes (and backslash escapes) of an HTTP quoted-string;
-/// returns a token unchanged.
-fn unquote(value: &str) -> String {
-    let Some(inner) = value.strip_prefix('"') else {
-        return value.to_string();
-    };
-    let inner = inner.strip_suffix('"').unwrap_or(inner);
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(next) = chars.next() {
-                out.push(next);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Splits on `sep` except inside double-quoted strings.
-fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut in_quotes = false;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if in_quotes && c == '\\' {
-            escaped = true;
-        } else if c == '"' {
-            in_quotes = !in_quotes;
-        } else if c == sep && !in_quotes {
-            parts.push(&s[start..i]);
-            start = i + c.len_utf8();
-        }
-    }
-    parts.push(&s[start..]);
-    parts
 }
 
 /// Why an inflate stopped early or failed.

@@ -123,7 +123,7 @@ pub struct Extension {
 
 /// Split `s` on `sep`, ignoring separators inside double quotes (with
 /// backslash escapes).
-fn split_unquoted(s: &str, sep: char) -> Vec<&str> {
+pub(crate) fn split_unquoted(s: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;
     let mut in_quotes = false;
@@ -145,7 +145,7 @@ fn split_unquoted(s: &str, sep: char) -> Vec<&str> {
 }
 
 /// Remove surrounding quotes and backslash escapes from a parameter value.
-fn unquote(v: &str) -> String {
+pub(crate) fn unquote(v: &str) -> String {
     let v = v.trim();
     let inner = match v.strip_prefix('"') {
         Some(rest) => rest.strip_suffix('"').unwrap_or(rest),

@@ -40,8 +40,8 @@ pub(super) unsafe fn visited(pinfo: Pinfo) -> bool {
     (*(*pinfo).fd).visited() != 0
 }
 
-pub(super) unsafe fn src_endpoint(pinfo: Pinfo) -> Endpoint {
-    let a = &(*pinfo).src;
+/// An address and port of the packet as an owned endpoint.
+unsafe fn endpoint(a: &sys::address, port: u32) -> Endpoint {
     let addr = if a.data.is_null() || a.len <= 0 {
         Vec::new()
     } else {
@@ -51,23 +51,16 @@ pub(super) unsafe fn src_endpoint(pinfo: Pinfo) -> Endpoint {
     Endpoint {
         addr_type: a.type_,
         addr,
-        port: (*pinfo).srcport,
+        port,
     }
 }
 
+pub(super) unsafe fn src_endpoint(pinfo: Pinfo) -> Endpoint {
+    endpoint(&(*pinfo).src, (*pinfo).srcport)
+}
+
 pub(super) unsafe fn dst_endpoint(pinfo: Pinfo) -> Endpoint {
-    let a = &(*pinfo).dst;
-    let addr = if a.data.is_null() || a.len <= 0 {
-        Vec::new()
-    } else {
-        // SAFETY: an address's data holds `len` bytes while the packet is dissected.
-        std::slice::from_raw_parts(a.data as *const u8, a.len as usize).to_vec()
-    };
-    Endpoint {
-        addr_type: a.type_,
-        addr,
-        port: (*pinfo).destport,
-    }
+    endpoint(&(*pinfo).dst, (*pinfo).destport)
 }
 
 pub(super) unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
