@@ -118,7 +118,7 @@ pub unsafe extern "C" fn postdissect_handshake(
         super::keepalive::feed_tcp(pinfo, tree);
         show_end(tvb, pinfo, tree);
         // The handshake is only in packets HTTP dissected: skip the field lookups elsewhere.
-        if tree.is_null() || sys::proto_is_frame_protocol((*pinfo).layers, c"http".as_ptr()) == 0 {
+        if tree.is_null() || !frame_has_protocol(pinfo, c"http") {
             return 0;
         }
         let Some((conv, h)) = harvest_handshake(pinfo, tree) else {

@@ -123,3 +123,9 @@ pub(super) unsafe fn child_tvb(
     sys::add_new_data_source(pinfo, t, name.as_ptr());
     t
 }
+
+/// Is `name` among the protocols of this packet? (`gboolean` in 4.0, `bool` from 4.2.)
+#[allow(clippy::unnecessary_cast)]
+pub(super) unsafe fn frame_has_protocol(pinfo: Pinfo, name: &std::ffi::CStr) -> bool {
+    sys::proto_is_frame_protocol((*pinfo).layers, name.as_ptr()) as i32 != 0
+}
