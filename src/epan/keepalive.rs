@@ -14,6 +14,7 @@ use once_cell::sync::Lazy;
 use super::guard::{guard, warn};
 use super::register::{leak_cstr, name_free, register_fields};
 use super::sys;
+use super::util::{conv_index, src_endpoint, visited};
 use crate::core::keepalive::{Event, Kind, Layer, Segment, Tracker, F_FIN, F_RST};
 use crate::fields::{K, KA_FIELDS};
 
@@ -155,10 +156,6 @@ pub fn register_handoff() {
     }
 }
 
-unsafe fn visited(pinfo: Pinfo) -> bool {
-    (*(*pinfo).fd).visited() != 0
-}
-
 // time_t is i64 here, not everywhere.
 #[allow(clippy::unnecessary_cast)]
 unsafe fn time_ns(pinfo: Pinfo) -> i64 {
@@ -166,26 +163,6 @@ unsafe fn time_ns(pinfo: Pinfo) -> i64 {
     (t.secs as i64)
         .saturating_mul(1_000_000_000)
         .saturating_add(t.nsecs as i64)
-}
-
-unsafe fn src(pinfo: Pinfo) -> (Vec<u8>, u32) {
-    let a = &(*pinfo).src;
-    let addr = if a.data.is_null() || a.len <= 0 {
-        Vec::new()
-    } else {
-        // SAFETY: an address's data holds `len` bytes while the packet is dissected.
-        std::slice::from_raw_parts(a.data as *const u8, a.len as usize).to_vec()
-    };
-    (addr, (*pinfo).srcport)
-}
-
-unsafe fn conv_of(pinfo: Pinfo) -> Option<u32> {
-    let conv = sys::find_conversation_pinfo(pinfo, 0);
-    if conv.is_null() {
-        None
-    } else {
-        Some((*conv).conv_index)
-    }
 }
 
 unsafe fn tree_uint(tree: Tree, id: &AtomicI32) -> Option<u32> {
@@ -208,8 +185,10 @@ pub unsafe fn feed_tcp(pinfo: Pinfo, tree: Tree) {
     ) else {
         return;
     };
-    let Some(conv) = conv_of(pinfo) else { return };
-    let (addr, port) = src(pinfo);
+    let Some(conv) = conv_index(pinfo, false) else {
+        return;
+    };
+    let ep = src_endpoint(pinfo);
     let t = time_ns(pinfo);
     let mut st = store();
     if frame <= st.last_fed {
@@ -218,15 +197,10 @@ pub unsafe fn feed_tcp(pinfo: Pinfo, tree: Tree) {
     st.last_fed = frame;
     // How a WebSocket connection ended: its first FIN or RST.
     if flags & (F_FIN | F_RST) as u32 != 0 {
-        let ep = super::state::Endpoint {
-            addr_type: (*pinfo).src.type_,
-            addr: addr.clone(),
-            port,
-        };
         super::state::store().on_tcp_end(conv, frame, &ep, flags & F_RST as u32 != 0);
     }
     let tr = st.trackers.entry(conv).or_default();
-    let from = tr.side_of(&addr, port);
+    let from = tr.side_of(&ep.addr, ep.port);
     let seg = Segment {
         frame,
         time_ns: t,
@@ -252,14 +226,14 @@ pub unsafe fn feed_ws(pinfo: Pinfo, conv: u32, opcode: u8, payload: &[u8]) {
     if PROTO_KA.load(Relaxed) < 0 || visited(pinfo) {
         return;
     }
-    let (addr, port) = src(pinfo);
+    let ep = src_endpoint(pinfo);
     let t = time_ns(pinfo);
     let frame = (*pinfo).num;
     let mut st = store();
     let tr = st.trackers.entry(conv).or_default();
     match opcode {
         9 | 10 => {
-            let from = tr.side_of(&addr, port);
+            let from = tr.side_of(&ep.addr, ep.port);
             let ev = tr.on_ws_control(frame, t, from, opcode == 9, payload);
             st.events
                 .entry(frame)
@@ -412,13 +386,8 @@ pub unsafe extern "C" fn postdissect_keepalive(
             let it = add_str(kt, K::Verdict, tvb, &v);
             sys::expert_add_info(pinfo, it, ei(EI_VERDICT));
         }
-        if let Some(conv) = conv_of(pinfo) {
-            let (addr, port) = src(pinfo);
-            let ep = super::state::Endpoint {
-                addr_type: (*pinfo).src.type_,
-                addr,
-                port,
-            };
+        if let Some(conv) = conv_index(pinfo, false) {
+            let ep = src_endpoint(pinfo);
             for (e, _, _, _) in &shown {
                 let kind = match e.kind {
                     Kind::Probe => super::tap::PROBE,
