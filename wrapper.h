@@ -25,3 +25,4 @@ int wsk_tree_uint_field(proto_tree *tree, int hfid, guint32 *out);
 void wsk_set_handles(dissector_handle_t ws, dissector_handle_t http);
 dissector_handle_t wsk_make_ws_handle(int proto, int named);
 void wsk_add_heuristic(const char *internal_name, int proto);
+guint32 wsk_tcpinfo_seq(const void *tcpinfo);

@@ -57,6 +57,11 @@ pub enum Anomaly {
     /// RFC 7692: compressed, but the extension parameters or the earlier context are unknown
     /// (the capture began mid-connection).
     CompressedContextUnknown,
+    /// Bytes of this direction are missing from the capture before this segment; the frame
+    /// structure is lost until it is found again.
+    CaptureGap,
+    /// The frame structure was found again after a gap; the bytes before it were skipped.
+    Resynchronized,
 }
 
 /// Expert-info severity.
@@ -79,7 +84,7 @@ pub enum Group {
 
 impl Anomaly {
     /// Every variant, in declaration order.
-    pub const ALL: [Anomaly; 26] = [
+    pub const ALL: [Anomaly; 28] = [
         Anomaly::UnmaskedFrameFromClient,
         Anomaly::MaskedFrameFromServer,
         Anomaly::RsvWithoutExtension,
@@ -106,6 +111,8 @@ impl Anomaly {
         Anomaly::DecompressionCapped,
         Anomaly::DecompressionFailed,
         Anomaly::CompressedContextUnknown,
+        Anomaly::CaptureGap,
+        Anomaly::Resynchronized,
     ];
 
     /// Raised by the glue or by other core modules than `message` (handshake, connection end,
@@ -121,6 +128,8 @@ impl Anomaly {
                 | Anomaly::DecompressionCapped
                 | Anomaly::DecompressionFailed
                 | Anomaly::CompressedContextUnknown
+                | Anomaly::CaptureGap
+                | Anomaly::Resynchronized
         )
     }
 
@@ -153,6 +162,8 @@ impl Anomaly {
             Anomaly::DecompressionCapped => "decompression_capped",
             Anomaly::DecompressionFailed => "decompression_failed",
             Anomaly::CompressedContextUnknown => "compressed_context_unknown",
+            Anomaly::CaptureGap => "capture_gap",
+            Anomaly::Resynchronized => "resynchronized",
         }
     }
 
@@ -223,6 +234,12 @@ impl Anomaly {
             Anomaly::CompressedContextUnknown => {
                 "Compressed message, extension parameters or earlier context unknown (capture began mid-connection)"
             }
+            Anomaly::CaptureGap => {
+                "Bytes missing from the capture before this segment; frames are skipped until the frame structure is found again"
+            }
+            Anomaly::Resynchronized => {
+                "Frame structure found again after a gap in the capture; the bytes before this frame were skipped"
+            }
         }
     }
 
@@ -249,11 +266,13 @@ impl Anomaly {
             Anomaly::PayloadTruncated
             | Anomaly::MessageTruncated
             | Anomaly::UnmaskCapped
-            | Anomaly::CompressedContextUnknown => Severity::Note,
+            | Anomaly::CompressedContextUnknown
+            | Anomaly::Resynchronized => Severity::Note,
             Anomaly::FrameTooLarge
             | Anomaly::ClosedWithoutHandshake
             | Anomaly::CloseUnanswered
-            | Anomaly::DecompressionCapped => Severity::Warning,
+            | Anomaly::DecompressionCapped
+            | Anomaly::CaptureGap => Severity::Warning,
             Anomaly::DecompressionFailed => Severity::Error,
         }
     }
@@ -284,7 +303,10 @@ impl Anomaly {
             | Anomaly::DecompressionCapped => Group::Undecoded,
             Anomaly::MessageTruncated | Anomaly::FrameTooLarge => Group::Reassemble,
             Anomaly::DecompressionFailed => Group::Malformed,
-            Anomaly::ClosedWithoutHandshake | Anomaly::CloseUnanswered => Group::Sequence,
+            Anomaly::ClosedWithoutHandshake
+            | Anomaly::CloseUnanswered
+            | Anomaly::CaptureGap
+            | Anomaly::Resynchronized => Group::Sequence,
         }
     }
 }

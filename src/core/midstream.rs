@@ -534,6 +534,16 @@ fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
     }
 }
 
+/// Whether `seg`, from its first byte, is a chain of sane frames (see [`check_frame`]) that ends
+/// exactly at its end: strong evidence that a segment begins with a frame header.
+pub fn frames_cover_exactly(seg: &[u8]) -> bool {
+    let mut budget = SEARCH_BUDGET;
+    matches!(
+        run_chain(seg, 0, &[], ChainState::fresh(None), &mut budget),
+        Ok(c) if c.end == End::Exact && c.tally.frames >= 1
+    )
+}
+
 /// An alternative sync of a direction, kept while the current sync is not
 /// confirmed.
 #[derive(Clone, Debug)]
@@ -674,6 +684,8 @@ pub struct Detector {
     /// Segments processed (cap: `MAX_SEGMENTS`).
     segments: u32,
     inconsistencies: u32,
+    /// False for a detector that only follows the frame structure (see [`Detector::follower`]).
+    deciding: bool,
 }
 
 impl Default for Detector {
@@ -690,6 +702,17 @@ impl Detector {
             client: None,
             segments: 0,
             inconsistencies: 0,
+            deciding: true,
+        }
+    }
+
+    /// A detector that only finds and follows the frame structure, for a connection already known
+    /// to be WebSocket (after bytes went missing from its capture): it never reaches a verdict,
+    /// so it never stops looking.
+    pub fn follower() -> Detector {
+        Detector {
+            deciding: false,
+            ..Detector::new()
         }
     }
 
@@ -853,7 +876,7 @@ impl Detector {
     ///   same masking → NotWebSocket (a framed protocol, not WebSocket);
     /// * still undecided after MAX_SEGMENTS segments → NotWebSocket.
     fn decide(&mut self) {
-        if self.verdict != Verdict::Undecided {
+        if self.verdict != Verdict::Undecided || !self.deciding {
             return;
         }
         if self.inconsistencies >= MAX_INCONSISTENCIES
@@ -961,6 +984,18 @@ impl Detector {
     /// structure (so `pending(dir)` is meaningful).
     pub fn in_sync(&self, dir: Dir) -> bool {
         self.dirs[dir.idx()].synced
+    }
+
+    /// Whether `dir` is in sync and its sync is confirmed: found with more than one frame, or
+    /// continued by a header exactly where predicted in a later segment.
+    pub fn confirmed(&self, dir: Dir) -> bool {
+        let d = &self.dirs[dir.idx()];
+        d.synced && d.confirmed
+    }
+
+    /// Sane frames of `dir` counted as evidence since its evidence was last reset.
+    pub fn frames_seen(&self, dir: Dir) -> u32 {
+        self.dirs[dir.idx()].ev.frames
     }
 
     /// Addition to the agreed API: the first bytes of a frame header cut by

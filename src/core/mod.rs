@@ -17,4 +17,5 @@ pub mod mask;
 pub mod message;
 pub mod midstream;
 pub mod opcode;
+pub mod resync;
 pub mod upgrade;

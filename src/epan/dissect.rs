@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::guard::guard;
 use super::handshake::harvest_handshake;
 use super::register::*;
+use super::resync::Seen;
 use super::state::{self, FrameRecord};
 use super::sys;
 use super::tree::{build_tree, dispatch, Shown};
@@ -21,6 +22,7 @@ use crate::core::anomaly::Anomaly;
 use crate::core::frame::{parse_header, FrameHeader, Status};
 use crate::core::info::frame_info;
 use crate::core::mask::unmask;
+use crate::core::resync::SkipKind;
 
 /// Largest WebSocket frame (header + payload) handed to TCP reassembly. Longer frames are shown
 /// as far as the segment goes, with an expert note; nothing is ever sized by the 64-bit length.
@@ -47,7 +49,13 @@ unsafe fn starts_with_http(tvb: Tvb) -> bool {
 /// harvests the handshake, and returns 1 when the bytes are the HTTP handshake itself (Decode As,
 /// or a connection the heuristic claimed), which then goes to HTTP; 0 for WebSocket frames.
 #[no_mangle]
-pub unsafe extern "C" fn wsk_rs_prepare(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
+pub unsafe extern "C" fn wsk_rs_prepare(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    have_seq: c_int,
+    seq: u32,
+) -> c_int {
     guard("wsk_rs_prepare", 0, || unsafe {
         // HTTP may call us for the bytes after a 101 in the same segment: its fields are in the tree.
         harvest_handshake(pinfo, tree);
@@ -66,7 +74,10 @@ pub unsafe extern "C" fn wsk_rs_prepare(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c
                 if !visited(pinfo) {
                     let payload = copy_captured(tvb, 0, 64 * 1024);
                     let src = src_endpoint(pinfo);
-                    super::midstream::first_pass_skip(pinfo, tree, conv, &src, &payload);
+                    let n = super::midstream::first_pass_skip(pinfo, tree, conv, &src, &payload);
+                    if n == 0 && have_seq != 0 {
+                        first_pass_resync(tvb, pinfo, conv, seq);
+                    }
                 }
                 return 0;
             }
@@ -91,8 +102,31 @@ pub unsafe extern "C" fn wsk_rs_prepare(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c
             (_, Some(resp)) => num < resp,
             (None, None) => false,
         };
+        drop(st);
+        if !before_101 && have_seq != 0 && !visited(pinfo) {
+            first_pass_resync(tvb, pinfo, conv, seq);
+        }
         before_101 as c_int
     })
+}
+
+/// First pass: where this tvb stands in its direction's frame structure (see `core::resync`).
+unsafe fn first_pass_resync(tvb: Tvb, pinfo: Pinfo, conv: u32, seq: u32) {
+    let len = sys::tvb_reported_length(tvb);
+    super::resync::first_pass_tvb(
+        conv,
+        src_endpoint(pinfo),
+        (*pinfo).num,
+        seq,
+        len,
+        || unsafe { copy_captured(tvb, 0, 64 * 1024) },
+    );
+}
+
+/// The TCP sequence number of the tvb's first byte, when TCP handed it to us (`data` is then
+/// TCP's `struct tcpinfo`, passed on by the C dissector; NULL otherwise).
+unsafe fn tvb_seq(data: *mut c_void) -> Option<u32> {
+    (!data.is_null()).then(|| unsafe { sys::wsk_tcpinfo_seq(data) })
 }
 
 /// `tcp_dissect_pdus` length callback: the whole frame's length, 0 for "need more bytes".
@@ -101,32 +135,54 @@ pub unsafe extern "C" fn wsk_rs_pdu_len(
     pinfo: Pinfo,
     tvb: Tvb,
     offset: c_int,
-    _data: *mut c_void,
+    data: *mut c_void,
 ) -> c_uint {
     guard("wsk_rs_pdu_len", 0, || unsafe {
         let off = offset.max(0) as usize;
+        let frame = (*pinfo).num;
+        let seq = tvb_seq(data);
         if off == 0 {
-            let skip = super::midstream::skip_of((*pinfo).num);
+            let skip = super::midstream::skip_of(frame);
             if skip > 0 {
                 return skip;
             }
+            // Bytes that are not frame headers (after a gap in the capture, or the rest of a frame
+            // shown before): one unit, shown by wsk_rs_pdu.
+            match seq.and_then(|s| super::resync::skip_of(frame, s)) {
+                Some((n, kind)) => {
+                    super::resync::hand_over(frame, seq.unwrap_or(0), n, kind);
+                    if n > 0 {
+                        return n;
+                    }
+                    // n == 0: a note for the frame that starts here.
+                }
+                None => super::resync::clear_handed(),
+            }
+        } else {
+            super::resync::clear_handed();
         }
         let reported_left = (sys::tvb_reported_length(tvb) as usize).saturating_sub(off);
         let head = copy_captured(tvb, off, 14);
         let can_wait = (*pinfo).can_desegment != 0 && head.len() == reported_left.min(14);
-        match parse_header(&head) {
+        let (len, seen) = match parse_header(&head) {
             Status::Complete(h) => {
                 let total = h.frame_len();
                 if total > MAX_REASSEMBLED_FRAME {
-                    reported_left.max(2) as c_uint
+                    (reported_left.max(2) as c_uint, Seen::Lost)
                 } else {
-                    total as c_uint
+                    (total as c_uint, Seen::Frame(total))
                 }
             }
-            Status::Partial if can_wait && reported_left < 14 => 0,
+            Status::Partial if can_wait && reported_left < 14 => (0, Seen::HeaderPending),
             // Header cut by the capture (or no reassembly): show what there is.
-            Status::Partial => reported_left.max(2) as c_uint,
+            Status::Partial => (reported_left.max(2) as c_uint, Seen::Lost),
+        };
+        if let Some(s) = seq {
+            if !visited(pinfo) {
+                super::resync::seen(frame, s, s.wrapping_add(off as u32), seen);
+            }
         }
+        len
     })
 }
 
@@ -136,14 +192,14 @@ pub unsafe extern "C" fn wsk_rs_pdu(
     tvb: Tvb,
     pinfo: Pinfo,
     tree: Tree,
-    _data: *mut c_void,
+    data: *mut c_void,
 ) -> c_int {
     guard("wsk_rs_pdu", 0, || unsafe {
-        dissect_pdu_inner(tvb, pinfo, tree)
+        dissect_pdu_inner(tvb, pinfo, tree, tvb_seq(data))
     })
 }
 
-unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
+unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>) -> c_int {
     let reported = sys::tvb_reported_length(tvb) as c_int;
     let ordinal = next_ordinal(pinfo);
     let first_in_packet = ordinal == 0;
@@ -170,6 +226,15 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
                 c" | ".as_ptr(),
                 info.as_ptr(),
             );
+            return reported;
+        }
+    }
+
+    if let Some((n, kind)) =
+        seq.and_then(|s| super::resync::take_handed((*pinfo).num, s, reported as u32))
+    {
+        show_skip(tvb, pinfo, tree, n as c_int, kind);
+        if n > 0 {
             return reported;
         }
     }
@@ -242,6 +307,58 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
         sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
     }
     reported
+}
+
+/// Bytes at the start of a segment that are not parsed as frames (see `core::resync`).
+unsafe fn show_skip(tvb: Tvb, pinfo: Pinfo, tree: Tree, n: c_int, kind: SkipKind) {
+    let (item, info, anomaly) = match kind {
+        SkipKind::Gap { missing } if n == 0 => (
+            format!(", {missing} bytes missing from the capture before this frame"),
+            format!("[{missing} bytes missing from the capture]"),
+            Some(Anomaly::CaptureGap),
+        ),
+        SkipKind::Found if n == 0 => (
+            ", frame structure found again at this frame".to_string(),
+            "[in sync again]".to_string(),
+            Some(Anomaly::Resynchronized),
+        ),
+        SkipKind::Gap { missing } => (
+            format!(
+                ", {n} bytes after {missing} bytes missing from the capture (frame structure lost)"
+            ),
+            format!("[{missing} bytes missing from the capture; {n} bytes skipped]"),
+            Some(Anomaly::CaptureGap),
+        ),
+        SkipKind::Searching => (
+            format!(", {n} bytes skipped (frame structure lost after a gap in the capture)"),
+            format!("[{n} bytes skipped, not in sync]"),
+            None,
+        ),
+        SkipKind::Found => (
+            format!(", {n} bytes skipped before the frame structure was found again"),
+            format!("[{n} bytes skipped; in sync again]"),
+            Some(Anomaly::Resynchronized),
+        ),
+        SkipKind::Rest => (
+            format!(", {n} bytes continuing a frame begun in an earlier segment"),
+            format!("[continuation, {n} bytes]"),
+            None,
+        ),
+    };
+    let len = if n == 0 { 0 } else { -1 };
+    let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, len, sys::ENC_NA as c_uint);
+    let item = cstring(&item);
+    sys::proto_item_append_text(ti, c"%s".as_ptr(), item.as_ptr());
+    if let Some(a) = anomaly {
+        sys::expert_add_info(pinfo, ti, ei(a));
+    }
+    let info = cstring(&info);
+    sys::col_append_sep_str(
+        (*pinfo).cinfo,
+        sys::COL_INFO as c_int,
+        c" | ".as_ptr(),
+        info.as_ptr(),
+    );
 }
 
 /// Statistics taps: a completed message, a Close.

@@ -12,6 +12,7 @@ mod keepalive;
 mod midstream;
 mod plugin;
 mod register;
+mod resync;
 mod state;
 mod sys;
 mod tap;

@@ -88,7 +88,7 @@ size_t wsk_tree_string_field(proto_tree *tree, int hfid, char *out, size_t out_l
  * They live in C so that a Wireshark exception thrown by tcp_dissect_pdus or by HTTP (a longjmp to
  * TCP's TRY) only ever crosses C frames. The Rust callbacks they call never call a throwing
  * function with unchecked arguments. */
-extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
 extern guint wsk_rs_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data);
 extern int wsk_rs_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 extern int wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
@@ -102,10 +102,36 @@ void wsk_set_handles(dissector_handle_t ws, dissector_handle_t http)
     wsk_http_handle = http;
 }
 
+/* TCP's per-segment information (sequence number of the tvb's first byte), when TCP itself called
+ * us: then `data` is a struct tcpinfo. Called by HTTP (bytes after a 101) or by anything else,
+ * `data` is something else and NULL is returned. */
+static struct tcpinfo *wsk_tcpinfo(packet_info *pinfo, void *data)
+{
+    static int proto_tcp = -1;
+    if (!data || !pinfo->layers || !wsk_ws_handle)
+        return NULL;
+    if (proto_tcp < 0)
+        proto_tcp = proto_get_id_by_filter_name("tcp");
+    int self = dissector_handle_get_protocol_index(wsk_ws_handle);
+    wmem_list_frame_t *f = wmem_list_tail(pinfo->layers);
+    /* Our own layer (the dissector or the heuristic) is the last one. */
+    while (f && GPOINTER_TO_INT(wmem_list_frame_data(f)) == self)
+        f = wmem_list_frame_prev(f);
+    if (!f || proto_tcp < 0 || GPOINTER_TO_INT(wmem_list_frame_data(f)) != proto_tcp)
+        return NULL;
+    return (struct tcpinfo *)data;
+}
+
+guint32 wsk_tcpinfo_seq(const void *tcpinfo)
+{
+    return ((const struct tcpinfo *)tcpinfo)->seq;
+}
+
 int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
+    struct tcpinfo *ti = wsk_tcpinfo(pinfo, data);
     /* 1: the bytes are the HTTP handshake (Decode As, or a connection the heuristic claimed). */
-    int what = wsk_rs_prepare(tvb, pinfo, tree);
+    int what = wsk_rs_prepare(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0);
     if (what == 1 && wsk_http_handle) {
         /* Each dissector layer lowers can_desegment; give HTTP what TCP gave us, so that it can
          * reassemble headers and bodies that span segments (as TLS does for its payload). */
@@ -115,7 +141,8 @@ int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     /* 2: a one-byte TCP keep-alive probe; its byte is consumed, not parsed (see the keepalive tree). */
     if (what == 2)
         return (int)tvb_captured_length(tvb);
-    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 2, wsk_rs_pdu_len, wsk_rs_pdu, data);
+    /* The callbacks get TCP's tcpinfo (or NULL) to place each frame in the byte stream. */
+    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 2, wsk_rs_pdu_len, wsk_rs_pdu, ti);
     return (int)tvb_captured_length(tvb);
 }
 

@@ -17,7 +17,7 @@ use crate::core::frame::FrameHeader;
 use crate::core::message::{Config, Connection, Direction, FrameOutcome};
 
 /// One side of a TCP connection: address type, address bytes and port.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Endpoint {
     pub addr_type: i32,
     pub addr: Vec<u8>,
@@ -259,6 +259,7 @@ fn clear() {
     *store() = Store::default();
     super::midstream::clear();
     super::keepalive::clear();
+    super::resync::clear();
 }
 
 pub extern "C" fn init_routine() {

@@ -1,0 +1,124 @@
+//! Glue for `core::resync`: one [`Resync`] per direction of each WebSocket connection, fed on the
+//! first pass with the sequence number TCP gives each tvb (`struct tcpinfo`). The bytes to skip
+//! are kept per (frame, sequence number) so that every later pass hands `tcp_dissect_pdus` the
+//! same units.
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use once_cell::sync::Lazy;
+
+use super::state::Endpoint;
+use crate::core::resync::{Resync, SkipKind};
+
+type DirKey = (u32, Endpoint);
+
+#[derive(Default)]
+struct Store {
+    dirs: HashMap<DirKey, Resync>,
+    /// (frame, sequence number of the tvb) → bytes at its start that are not frames, and why.
+    skips: HashMap<(u32, u32), (u32, SkipKind)>,
+    /// The tvb being dissected on the first pass: (frame, its sequence number, its direction).
+    current: Option<(u32, u32, DirKey)>,
+}
+
+static STORE: Lazy<Mutex<Store>> = Lazy::new(|| Mutex::new(Store::default()));
+
+fn store() -> MutexGuard<'static, Store> {
+    STORE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn clear() {
+    *store() = Store::default();
+    HANDED.with(|h| h.set(None));
+}
+
+/// First pass: the bytes of a tvb (`len` long, starting at TCP sequence number `seq`; `payload`
+/// is what was captured of them) are about to go to `tcp_dissect_pdus`. Decides how many bytes
+/// at its start are skipped.
+pub fn first_pass_tvb(
+    conv: u32,
+    src: Endpoint,
+    frame: u32,
+    seq: u32,
+    len: u32,
+    payload: impl FnOnce() -> Vec<u8>,
+) {
+    let mut st = store();
+    let key = (conv, src);
+    let r = st.dirs.entry(key.clone()).or_default();
+    let bytes = if r.needs_payload(seq) {
+        payload()
+    } else {
+        Vec::new()
+    };
+    if let Some(skip) = r.on_segment(seq, len, &bytes) {
+        st.skips.insert((frame, seq), skip);
+    }
+    st.current = Some((frame, seq, key));
+}
+
+/// Bytes to skip at the start of the tvb of `frame` that starts at `seq`.
+pub fn skip_of(frame: u32, seq: u32) -> Option<(u32, SkipKind)> {
+    let st = store();
+    if st.skips.is_empty() {
+        return None;
+    }
+    st.skips.get(&(frame, seq)).copied()
+}
+
+/// What the length callback learnt about the frame at `header_seq` (first pass).
+pub enum Seen {
+    /// A complete header: the frame is this long.
+    Frame(u64),
+    /// The header continues in the next segment.
+    HeaderPending,
+    /// The frame structure cannot be followed past this tvb.
+    Lost,
+}
+
+/// First pass, from the length callback, for the tvb of `frame` starting at `tvb_seq`.
+pub fn seen(frame: u32, tvb_seq: u32, header_seq: u32, what: Seen) {
+    let mut st = store();
+    let Some((f, s, key)) = st.current.clone() else {
+        return;
+    };
+    if (f, s) != (frame, tvb_seq) {
+        return;
+    }
+    let Some(r) = st.dirs.get_mut(&key) else {
+        return;
+    };
+    match what {
+        Seen::Frame(len) => r.frame_at(header_seq, len),
+        Seen::HeaderPending => r.header_pending_at(header_seq),
+        Seen::Lost => r.lose(),
+    }
+}
+
+thread_local! {
+    /// The skip unit the length callback just returned: (frame, tvb seq, length, kind). The PDU
+    /// callback that follows shows it instead of parsing a frame.
+    static HANDED: Cell<Option<(u32, u32, u32, SkipKind)>> = const { Cell::new(None) };
+}
+
+pub fn hand_over(frame: u32, seq: u32, len: u32, kind: SkipKind) {
+    HANDED.with(|h| h.set(Some((frame, seq, len, kind))));
+}
+
+/// The skip unit handed over for this PDU (its length, equal to the PDU's), or a note (length 0)
+/// for the frame that starts this tvb.
+pub fn take_handed(frame: u32, seq: u32, len: u32) -> Option<(u32, SkipKind)> {
+    HANDED.with(|h| match h.get() {
+        Some((f, s, l, kind)) if (f, s) == (frame, seq) && (l == len || l == 0) => {
+            h.set(None);
+            Some((l, kind))
+        }
+        _ => None,
+    })
+}
+
+/// Forget a handed-over unit (the length callback moved on to a real frame).
+pub fn clear_handed() {
+    HANDED.with(|h| h.set(None));
+}
