@@ -79,14 +79,15 @@ pub enum Seen {
 
 /// First pass, from the length callback, for the tvb of `frame` starting at `tvb_seq`.
 pub fn seen(frame: u32, tvb_seq: u32, header_seq: u32, what: Seen) {
-    let mut st = store();
-    let Some((f, s, key)) = st.current.clone() else {
+    let mut guard = store();
+    let st = &mut *guard;
+    let Some((f, s, key)) = &st.current else {
         return;
     };
-    if (f, s) != (frame, tvb_seq) {
+    if (*f, *s) != (frame, tvb_seq) {
         return;
     }
-    let Some(r) = st.dirs.get_mut(&key) else {
+    let Some(r) = st.dirs.get_mut(key) else {
         return;
     };
     match what {
