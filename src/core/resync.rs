@@ -51,6 +51,8 @@ pub struct Resync {
     expect: Option<u32>,
     /// Set while the frame structure is lost.
     search: Option<Box<Detector>>,
+    /// Sequence number just past the furthest byte seen in this direction.
+    high: Option<u32>,
 }
 
 impl Resync {
@@ -81,7 +83,17 @@ impl Resync {
         if len == 0 {
             return None;
         }
+        let end = seq.wrapping_add(len);
+        // Does the segment start at or past everything seen so far (not a retransmission)?
+        let fresh = self.high.is_none_or(|h| (seq.wrapping_sub(h) as i32) >= 0);
+        if self.high.is_none_or(|h| (end.wrapping_sub(h) as i32) > 0) {
+            self.high = Some(end);
+        }
         if self.search.is_some() {
+            if !fresh {
+                // Bytes sent again: a place to resume must be in new data.
+                return Some((len, SkipKind::Searching));
+            }
             return Some(self.search_in(seq, len, payload, SkipKind::Searching));
         }
         let expect = self.expect?;

@@ -286,3 +286,24 @@ fn no_expectation_no_skip() {
     assert_eq!(r.on_segment(12345, 100, &[0; 100]), None);
     assert_eq!(r.on_segment(0, 0, &[]), None);
 }
+
+#[test]
+fn a_retransmission_is_not_a_place_to_resume() {
+    let mut r = Resync::new();
+    r.frame_at(0, 10);
+    // Gap: 10..100 missing; the segment at 100 is not whole frames.
+    let junk = [0x55u8; 50];
+    assert_eq!(
+        r.on_segment(100, 50, &junk),
+        Some((50, SkipKind::Gap { missing: 90 }))
+    );
+    // An old segment that happens to be one whole frame (a masked empty Ping) is sent again.
+    let ping = [0x89u8, 0x80, 1, 2, 3, 4];
+    assert_eq!(r.on_segment(20, 6, &ping), Some((6, SkipKind::Searching)));
+    assert!(r.searching());
+    // The same frame as new data is a place to resume.
+    assert_eq!(r.on_segment(150, 6, &ping), Some((0, SkipKind::Found)));
+    assert!(!r.searching());
+    r.frame_at(150, 6);
+    assert_eq!(r.on_segment(156, 6, &ping), None);
+}
