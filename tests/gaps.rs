@@ -114,9 +114,27 @@ fn msgs(s: &Seen) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn strs(v: &[(u32, u32, u32)]) -> Vec<(String, String, String)> {
-    v.iter()
-        .map(|(i, ty, len)| (i.to_string(), ty.to_string(), len.to_string()))
+/// What the client sent (type, length: tests/captures/README.md), without the messages at the
+/// 1-based positions `lost`, numbered as the plugin numbers what it sees.
+fn client_without(lost: &[usize]) -> Vec<(String, String, String)> {
+    let sent = [
+        (1, 5),
+        (2, 0),
+        (2, 125),
+        (2, 126),
+        (2, 65535),
+        (2, 65536),
+        (2, 200000),
+        (1, 125),
+        (1, 24),
+        (9, 3),
+        (8, 6),
+    ];
+    sent.iter()
+        .enumerate()
+        .filter(|(i, _)| !lost.contains(&(i + 1)))
+        .enumerate()
+        .map(|(n, (_, (ty, len)))| ((n + 1).to_string(), ty.to_string(), len.to_string()))
         .collect()
 }
 
@@ -132,20 +150,7 @@ fn lost_segment_with_a_frame_header_then_resync() {
         assert_eq!(s.gap_frames, vec![16], "{extra:?}");
         // Nothing of the 65,535, 65,536 and 200,000-byte frames (bytes skipped); the 125-byte
         // text is the first frame parsed again, and the expert says so in its packet.
-        assert_eq!(
-            msgs(&s),
-            strs(&[
-                (1, 1, 5),
-                (2, 2, 0),
-                (3, 2, 125),
-                (4, 2, 126),
-                (5, 1, 125),
-                (6, 1, 24),
-                (7, 9, 3),
-                (8, 8, 6)
-            ]),
-            "{extra:?}"
-        );
+        assert_eq!(msgs(&s), client_without(&[5, 6, 7]), "{extra:?}");
         let text_frame = s.client[4].0;
         assert_eq!(s.resync_frames, vec![text_frame], "{extra:?}");
         assert_eq!(s.server, server_messages(), "{extra:?}");
@@ -161,21 +166,7 @@ fn lost_segment_of_whole_frames_continues_at_once() {
     // with a header, so dissection goes on there with a note and nothing is skipped.
     let cap = without_packet(t, 12);
     let s = look(t, &cap, &[]);
-    assert_eq!(
-        msgs(&s),
-        strs(&[
-            (1, 1, 5),
-            (2, 2, 0),
-            (3, 2, 126),
-            (4, 2, 65535),
-            (5, 2, 65536),
-            (6, 2, 200000),
-            (7, 1, 125),
-            (8, 1, 24),
-            (9, 9, 3),
-            (10, 8, 6)
-        ])
-    );
+    assert_eq!(msgs(&s), client_without(&[3]));
     assert_eq!(s.gap_frames, vec![s.client[2].0]);
     assert!(s.resync_frames.is_empty());
     assert_eq!(s.server, server_messages());
@@ -188,21 +179,7 @@ fn lost_segment_inside_a_frame_loses_only_that_frame() {
     // that frame, and the next frame starts where its header said.
     let cap = without_packet(t, 17);
     let s = look(t, &cap, &[]);
-    assert_eq!(
-        msgs(&s),
-        strs(&[
-            (1, 1, 5),
-            (2, 2, 0),
-            (3, 2, 125),
-            (4, 2, 126),
-            (5, 2, 65536),
-            (6, 2, 200000),
-            (7, 1, 125),
-            (8, 1, 24),
-            (9, 9, 3),
-            (10, 8, 6)
-        ])
-    );
+    assert_eq!(msgs(&s), client_without(&[5]));
     assert!(s.gap_frames.is_empty() && s.resync_frames.is_empty());
     assert_eq!(s.server, server_messages());
 }

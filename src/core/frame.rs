@@ -322,18 +322,7 @@ mod tests {
         assert_eq!(h.opcode, OpCode::Data(Data::Reserved(3)));
     }
 
-    /// Small deterministic PRNG (xorshift64*), no external crates.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            self.0 = x;
-            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-    }
+    use crate::core::testutil::Rng;
 
     #[test]
     fn property_prefix_monotonic() {

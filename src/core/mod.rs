@@ -18,4 +18,6 @@ pub mod message;
 pub mod midstream;
 pub mod opcode;
 pub mod resync;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod upgrade;

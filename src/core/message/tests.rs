@@ -11,20 +11,7 @@ const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 /// Encode a frame header (minimal length form) and parse it back.
 fn hdr_bits(b0: u8, masked: bool, len: u64) -> FrameHeader {
-    let mut v = vec![b0];
-    let m = if masked { 0x80 } else { 0 };
-    if len < 126 {
-        v.push(m | len as u8);
-    } else if len <= 0xFFFF {
-        v.push(m | 126);
-        v.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        v.push(m | 127);
-        v.extend_from_slice(&len.to_be_bytes());
-    }
-    if masked {
-        v.extend_from_slice(&KEY);
-    }
+    let v = crate::core::testutil::header(b0, masked.then_some(KEY), len);
     match parse_header(&v) {
         Status::Complete(h) => h,
         Status::Partial => panic!("partial"),

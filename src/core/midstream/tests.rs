@@ -1,47 +1,6 @@
 use super::*;
 
-/// Small deterministic PRNG (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
-/// Encode one frame. `mask` = Some(key) for client frames.
-fn frame(fin: bool, rsv1: bool, op: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
-    let mut v = vec![(u8::from(fin) << 7) | (u8::from(rsv1) << 6) | op];
-    let m = if mask.is_some() { 0x80 } else { 0 };
-    let n = payload.len();
-    if n < 126 {
-        v.push(m | n as u8);
-    } else if n <= 0xFFFF {
-        v.push(m | 126);
-        v.extend_from_slice(&(n as u16).to_be_bytes());
-    } else {
-        v.push(m | 127);
-        v.extend_from_slice(&(n as u64).to_be_bytes());
-    }
-    match mask {
-        Some(k) => {
-            v.extend_from_slice(&k);
-            v.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
-        }
-        None => v.extend_from_slice(payload),
-    }
-    v
-}
+use crate::core::testutil::{frame, Rng};
 
 fn json(rng: &mut Rng, n: usize) -> Vec<u8> {
     let mut s = String::from("{\"type\":\"update\",\"data\":\"");

@@ -1,44 +1,10 @@
 use super::*;
 use std::collections::BTreeMap;
 
-/// Small deterministic PRNG (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::core::testutil::{frame, Rng};
 
 fn encode(op: u8, payload: &[u8], key: Option<[u8; 4]>) -> Vec<u8> {
-    let mut v = vec![0x80 | op];
-    let m = if key.is_some() { 0x80 } else { 0 };
-    let n = payload.len();
-    if n < 126 {
-        v.push(m | n as u8);
-    } else if n <= 0xFFFF {
-        v.push(m | 126);
-        v.extend_from_slice(&(n as u16).to_be_bytes());
-    } else {
-        v.push(m | 127);
-        v.extend_from_slice(&(n as u64).to_be_bytes());
-    }
-    match key {
-        Some(k) => v.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4])),
-        None => v.extend_from_slice(payload),
-    }
-    if let Some(k) = key {
-        let at = v.len() - n;
-        v.splice(at..at, k);
-    }
-    v
+    frame(true, false, op, payload, key)
 }
 
 /// One direction's byte stream: frames of mixed kinds and sizes; header offset → frame length.
