@@ -215,7 +215,7 @@ compare() {
   RESULTS="$CACHE/results-compare.txt"; : >"$RESULTS"
   local variants=(plugin builtin floor)
   [ "${WSK_BENCH_EXTRA:-0}" = 1 ] && variants=(plugin plugin-noka builtin floor)
-  local size; size=$(stat -c %s "$file")
+  local size; size=$(stat -L -c %s "$file")
   say "comparison on $(basename "$file") ($((size / 1000000)) MB), $ROUNDS rounds, interleaved"
   # warm the page cache
   cat "$file" >/dev/null
@@ -298,7 +298,7 @@ scaling() {
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   local base_plain="" base_fields=""
   for n in "${names[@]}"; do
-    local msgs mb; msgs=$(cat "$CACHE/$n.messages"); mb=$(( $(stat -c %s "$CACHE/$n.pcapng") / 1000000 ))
+    local msgs mb; msgs=$(cat "$CACHE/$n.messages"); mb=$(( $(stat -L -c %s "$CACHE/$n.pcapng") / 1000000 ))
     for w in "${workloads[@]}"; do
       local s c f m fm
       s=$(stats "$n/plugin/$w" 2); c=$(med "$n/plugin/$w" cpu); f=$(med "$n/floor/$w" cpu)
