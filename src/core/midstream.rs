@@ -809,6 +809,11 @@ impl Detector {
                     return;
                 }
                 Adv::Chain(c) => {
+                    if c.end == End::PartialHeader(0) && c.tally.frames == 0 {
+                        // The header cut at the last segment's end is still cut at this one's:
+                        // its first bytes (the carry) stay in front of this segment's.
+                        d.carry = carry;
+                    }
                     d.ev.merge(&c.tally);
                     d.cont += c.tally.frames;
                     if c.tally.frames > 0 {

@@ -682,3 +682,29 @@ fn utf8_checker() {
         assert_eq!(chk(&b), want, "{b:02x?}");
     }
 }
+
+#[test]
+fn header_cut_over_several_segments_keeps_its_first_bytes() {
+    // A 4-byte header (16-bit length) arrives one byte per segment: the bytes carried over must
+    // accumulate (the fuzzer found the first byte dropped, which misaligned the next header).
+    let f1 = frame(true, false, 1, b"{\"a\":1}", None);
+    let f2 = frame(true, false, 2, &[7u8; 300], None);
+    let f3 = frame(true, false, 1, b"ok", None);
+    assert_eq!(&f2[..4], &[0x82, 0x7E, 0x01, 0x2C]);
+    let mut seg1 = f1.clone();
+    seg1.push(f2[0]);
+    let mut seg4 = f2[3..].to_vec();
+    seg4.extend_from_slice(&f3);
+    let segs: [&[u8]; 4] = [&seg1, &f2[1..2], &f2[2..3], &seg4];
+    let mut det = Detector::follower();
+    let mut seq = 5000u32;
+    for s in segs {
+        det.feed(Dir::A, seq, s);
+        seq = seq.wrapping_add(s.len() as u32);
+        assert!(det.in_sync(Dir::A));
+    }
+    assert!(det.confirmed(Dir::A));
+    assert_eq!(det.frames_seen(Dir::A), 3);
+    assert_eq!(det.pending(Dir::A), 0);
+    assert!(det.partial_header(Dir::A).is_empty());
+}
