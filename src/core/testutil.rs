@@ -17,6 +17,11 @@ impl Rng {
         self.next() % n
     }
 
+    /// A value in `0..n`, for indexing.
+    pub fn index(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
     pub fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()
     }

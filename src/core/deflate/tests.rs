@@ -43,23 +43,7 @@ impl Sender {
     }
 }
 
-/// Tiny deterministic PRNG (xorshift64*), no extra crates.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
+use crate::core::testutil::Rng;
 
 /// Text-like data with plenty of repetition, `n` bytes.
 fn texty(rng: &mut Rng, n: usize) -> Vec<u8> {
@@ -75,8 +59,8 @@ fn texty(rng: &mut Rng, n: usize) -> Vec<u8> {
     ];
     let mut out = Vec::with_capacity(n + 32);
     while out.len() < n {
-        out.extend_from_slice(WORDS[rng.below(WORDS.len())].as_bytes());
-        out.push(b'0' + rng.below(10) as u8);
+        out.extend_from_slice(WORDS[rng.index(WORDS.len())].as_bytes());
+        out.push(b'0' + rng.index(10) as u8);
     }
     out.truncate(n);
     out
@@ -553,7 +537,7 @@ fn corrupt_random_bytes() {
     let mut rng = Rng(0xdead);
     let mut corrupt = 0;
     for _ in 0..200 {
-        let n = 1 + rng.below(64);
+        let n = 1 + rng.index(64);
         let junk = rng.bytes(n);
         let got = Inflater::new(false, None, false).inflate_message(&junk, 4096);
         assert!(got.data.len() <= 4096);
@@ -614,37 +598,37 @@ fn property_random_inputs_never_panic() {
     let mut s = Sender::new(false);
     let mut valid = Vec::new();
     for _ in 0..8 {
-        let n = 1 + rng.below(3000);
+        let n = 1 + rng.index(3000);
         let m = texty(&mut rng, n);
         valid.push(s.message(&m));
     }
     for round in 0..3000 {
-        let cap = [0, 1, 7, 100, 4096, 1 << 20][rng.below(6)];
+        let cap = [0, 1, 7, 100, 4096, 1 << 20][rng.index(6)];
         let mut inf = Inflater::new(
-            rng.below(2) == 0,
-            Some(8 + rng.below(8) as u8),
-            rng.below(2) == 0,
+            rng.index(2) == 0,
+            Some(8 + rng.index(8) as u8),
+            rng.index(2) == 0,
         );
-        for _ in 0..1 + rng.below(4) {
-            let input = match rng.below(4) {
+        for _ in 0..1 + rng.index(4) {
+            let input = match rng.index(4) {
                 0 => {
-                    let n = rng.below(300);
+                    let n = rng.index(300);
                     rng.bytes(n)
                 }
                 1 => {
                     // A valid message with a few bits flipped.
-                    let mut v = valid[rng.below(valid.len())].clone();
-                    for _ in 0..1 + rng.below(3) {
-                        let i = rng.below(v.len());
-                        v[i] ^= 1 << rng.below(8);
+                    let mut v = valid[rng.index(valid.len())].clone();
+                    for _ in 0..1 + rng.index(3) {
+                        let i = rng.index(v.len());
+                        v[i] ^= 1 << rng.index(8);
                     }
                     v
                 }
                 2 => {
-                    let v = &valid[rng.below(valid.len())];
-                    v[..rng.below(v.len() + 1)].to_vec()
+                    let v = &valid[rng.index(valid.len())];
+                    v[..rng.index(v.len() + 1)].to_vec()
                 }
-                _ => valid[rng.below(valid.len())].clone(),
+                _ => valid[rng.index(valid.len())].clone(),
             };
             let got = inf.inflate_message(&input, cap);
             assert!(got.data.len() <= cap, "round {round}: over the cap");
@@ -673,8 +657,8 @@ fn property_random_inputs_never_panic() {
             "server_no_context_takeover",
             "client_no_context_takeover",
         ];
-        let header: String = (0..rng.below(12))
-            .map(|_| pieces[rng.below(pieces.len())])
+        let header: String = (0..rng.index(12))
+            .map(|_| pieces[rng.index(pieces.len())])
             .collect();
         if let Some(p) = negotiated(&header) {
             for bits in [p.client_max_window_bits, p.server_max_window_bits]
