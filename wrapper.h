@@ -18,11 +18,11 @@ void wsk_item_set_generated(proto_item *item);
 void wsk_item_set_hidden(proto_item *item);
 int wsk_call_dissector_guarded(dissector_handle_t handle, tvbuff_t *tvb, packet_info *pinfo,
                                proto_tree *tree, void *data);
-int wsk_set_wanted_hfids(dissector_handle_t handle, const int *ids, int n);
-size_t wsk_tree_string_field(proto_tree *tree, int hfid, char *out, size_t out_len);
 int wsk_heur_name_taken(const char *internal_name);
-int wsk_tree_uint_field(proto_tree *tree, int hfid, guint32 *out);
 void wsk_set_handles(dissector_handle_t ws, dissector_handle_t http);
 dissector_handle_t wsk_make_ws_handle(int proto, int named);
 void wsk_add_heuristic(const char *internal_name, int proto);
 guint32 wsk_tcpinfo_seq(const void *tcpinfo);
+int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version);
+tvbuff_t *wsk_data_source(packet_info *pinfo, int i);
+int wsk_tree_has_room(proto_tree *tree, unsigned n);

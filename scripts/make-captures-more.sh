@@ -39,7 +39,7 @@ SRV_MAC=02:79:00:00:00:02
 
 ALL_SCENARIOS=(m_midstream_py m_midstream_8080 m_deflate_py m_deflate_py_nocontext
   m_deflate_node_frag m_json_subprotocol m_mqtt_ws m_abrupt_rst m_abrupt_fin
-  m_wss_443 m_wss_9443
+  m_close_then_fin m_close_then_fin_lws m_wss_443 m_wss_9443
   neg_ssh neg_postgres neg_smtp neg_http_keepalive_8080 neg_random neg_memcached
   neg_mqtt_tcp neg_tls_midstream)
 
@@ -244,6 +244,35 @@ sc_m_deflate_py_nocontext() { py_pair m_deflate_py_nocontext 9002 deflate-nc-ser
 sc_m_json_subprotocol() { py_pair m_json_subprotocol 9004 json-server json-client; }
 sc_m_abrupt_rst() { py_pair m_abrupt_rst 9005 abrupt-server abrupt-rst-client; }
 sc_m_abrupt_fin() { py_pair m_abrupt_fin 9005 abrupt-server abrupt-fin-client; }
+
+# A Close answered after the closer's TCP FIN (scripts/capture-peers/close_fin_peers.py).
+CF="$PEERS/close_fin_peers.py"
+sc_m_close_then_fin() {
+  start_capture m_close_then_fin
+  start_server 9006 "$PY" "$CF" server --host $SRV_IP --port 9006 --truth "$TMP/srv.jsonl" \
+    --result "$TMP/server-result.json"
+  run_client "$PY" "$CF" client --host $SRV_IP --port 9006 --truth "$TMP/cli.jsonl"
+  wait_server
+  stop_capture
+  write_truth m_close_then_fin "$TMP/cli.jsonl" "$TMP/srv.jsonl"
+  log "m_close_then_fin: the server application saw $(cat "$TMP/server-result.json")"
+}
+
+sc_m_close_then_fin_lws() {
+  command -v cc >/dev/null && pkg-config --exists libwebsockets ||
+    { log "libwebsockets-dev (or cc) not installed: skipping m_close_then_fin_lws"; return 0; }
+  cc -O2 -o "$TMP/lws_close_client" "$PEERS/lws_close_client.c" \
+    $(pkg-config --cflags --libs libwebsockets) || die "cannot build lws_close_client"
+  start_capture m_close_then_fin_lws
+  start_server 9007 "$PY" "$CF" server --host $SRV_IP --port 9007 --truth "$TMP/srv.jsonl" \
+    --result "$TMP/server-result.json"
+  run_client "$TMP/lws_close_client" $SRV_IP 9007 "$TMP/lws.log"
+  wait_server
+  stop_capture
+  "$PY" "$CF" lws-truth "$TMP/lws.log" "$TMP/cli.jsonl"
+  write_truth m_close_then_fin_lws "$TMP/cli.jsonl" "$TMP/srv.jsonl"
+  log "m_close_then_fin_lws: libwebsockets $(dpkg-query -W -f '${Version}' libwebsockets17 2>/dev/null || pkg-config --modversion libwebsockets); the server application saw $(cat "$TMP/server-result.json")"
+}
 
 sc_m_deflate_node_frag() {
   need_node

@@ -427,17 +427,17 @@ pub enum K {
 /// The `keepalive` protocol's fields (all generated annotations).
 pub static KA_FIELDS: [FieldDef; 12] = [
     f(K::Layer as u16, "keepalive.layer", "Layer", Ft::String, Display::Plain, "tcp or ws"),
-    f(K::Kind as u16, "keepalive.kind", "Kind", Ft::String, Display::Plain, "probe, ack, ping or pong"),
+    f(K::Kind as u16, "keepalive.kind", "Kind", Ft::String, Display::Plain, "probe, ack, reset (the peer answered a probe with RST), ping or pong"),
     f(K::Style as u16, "keepalive.style", "Probe style", Ft::String, Display::Plain, "TCP probes: zero-byte or one-byte"),
     f(K::Num as u16, "keepalive.num", "Number in idle run", Ft::Uint32, Display::Plain, "1-based number of this probe/ping in the current idle run of its sender (resets when data flows)"),
     f(K::Idle as u16, "keepalive.idle", "Idle time", Ft::RelativeTime, Display::Plain, "Time since the last data on the connection, either direction"),
     f(K::Interval as u16, "keepalive.interval", "Interval", Ft::RelativeTime, Display::Plain, "Time since the previous probe/ping of the same sender"),
     f(K::ReplyIn as u16, "keepalive.reply_in", "Answered in", Ft::FrameNum, Display::Plain, "On a probe/ping: the frame that answered it"),
-    f(K::ReplyTo as u16, "keepalive.reply_to", "Answer to", Ft::FrameNum, Display::Plain, "On an ack/pong: the frame it answers"),
-    f(K::Rtt as u16, "keepalive.rtt", "Round-trip time", Ft::RelativeTime, Display::Plain, "On an ack/pong: time since the probe/ping"),
+    f(K::ReplyTo as u16, "keepalive.reply_to", "Answer to", Ft::FrameNum, Display::Plain, "On an ack/reset/pong: the frame it answers"),
+    f(K::Rtt as u16, "keepalive.rtt", "Round-trip time", Ft::RelativeTime, Display::Plain, "On an ack/reset/pong: time since the probe/ping"),
     f(K::Unanswered as u16, "keepalive.unanswered", "Unanswered", Ft::Boolean, Display::Plain, "On a probe/ping that got no answer"),
     f(K::Unsolicited as u16, "keepalive.unsolicited", "Unsolicited", Ft::Boolean, Display::Plain, "On a pong that answers no ping"),
-    f(K::Verdict as u16, "keepalive.verdict", "Verdict", Ft::String, Display::Plain, "On the last probe of an unanswered run, or the RST/FIN after it"),
+    f(K::Verdict as u16, "keepalive.verdict", "Verdict", Ft::String, Display::Plain, "On a probe answered by the peer's RST and that RST, on the last probe of an unanswered run, or the RST/FIN after it"),
 ];
 
 /// The README's field reference, as a Markdown table.

@@ -858,3 +858,84 @@ fn deflate_bomb_stays_within_the_cap() {
         ru.ru_maxrss
     );
 }
+
+/// A Close answered after the closer's TCP FIN (real captures, tests/captures/MORE.md): the
+/// client sends Close and at once ends its sending side (m_close_then_fin: shutdown(SHUT_WR)
+/// after websockets' sans-I/O framing; m_close_then_fin_lws: a libwebsockets 4.1 client, which
+/// closes its socket, so its kernel resets the connection when the answer arrives). The server
+/// answers after that FIN; its application saw a clean 1000. The end is a normal closure, not
+/// "never answered".
+#[test]
+fn close_answered_after_the_closers_fin() {
+    let t = ts!();
+    let f = [
+        "frame.number",
+        "tcp.flags.fin",
+        "ws.dir",
+        "ws.close.code",
+        "ws.close.initiator",
+        "ws.close.reply_in",
+        "ws.close.reply_to",
+        "ws.end",
+        "ws.end.abnormal",
+    ];
+    let normal = "closed by the client: Close (1000 Normal Closure), TCP FIN from the client, then the server answered the Close";
+    for name in ["m_close_then_fin.pcapng", "m_close_then_fin_lws.pcapng"] {
+        let cap = t.capture(name);
+        let rows = t.fields(&cap, "ws.close.code or ws.end", &f, &["-2"]);
+        assert_eq!(
+            rows,
+            [
+                ["12", "0", "client", "1000", "client", "14", "", "", ""],
+                ["13", "1", "", "", "client", "", "", normal, "0"],
+                ["14", "0", "server", "1000", "client", "", "12", "", ""],
+            ],
+            "{name}"
+        );
+        for key in ["close_unanswered", "closed_without_close"] {
+            assert!(
+                t.fields(
+                    &cap,
+                    &format!("ws.expert.{key}"),
+                    &["frame.number"],
+                    &["-2"]
+                )
+                .is_empty(),
+                "{name}: {key}"
+            );
+        }
+        // One pass: at the FIN the answer has not been read yet; the End says so and raises
+        // nothing (the peer can still answer after a FIN).
+        let one = t.fields(
+            &cap,
+            "ws.end",
+            &["frame.number", "ws.end", "ws.end.abnormal"],
+            &[],
+        );
+        assert_eq!(
+            one,
+            [[
+                "13",
+                "the client sent Close (1000 Normal Closure), then TCP FIN; no Close from the server yet (it can still answer)",
+                "0"
+            ]],
+            "{name}"
+        );
+        assert!(
+            expert_frames(t, &cap, "close_unanswered").is_empty(),
+            "{name}"
+        );
+    }
+    // The truth: both peers' messages, and the client's Close 1000 "bye" (the server's Close is
+    // its library's automatic answer, not a truth line).
+    for name in ["m_close_then_fin", "m_close_then_fin_lws"] {
+        let truth = std::fs::read_to_string(
+            common::root().join(format!("tests/captures/{name}.truth.jsonl")),
+        )
+        .unwrap();
+        let closes: Vec<&str> = truth.lines().filter(|l| l.contains("\"close\"")).collect();
+        assert_eq!(closes.len(), 1, "{name}");
+        assert!(closes[0].contains("\"dir\": \"client\""), "{name}");
+        assert!(closes[0].contains("\"close_code\": 1000"), "{name}");
+    }
+}

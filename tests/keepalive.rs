@@ -366,3 +366,157 @@ fn column_profile() {
     let r14 = cols(rows[2]);
     assert_eq!(&r14[..2], ["ack", "0.000030180"], "{rows:?}");
 }
+
+/// A probe answered by the peer's RST (tests/captures/ka_rst.pcapng, real traffic: the server's
+/// kernel forgot the connection, as after a reboot, and the client application got ECONNRESET).
+/// The RST answers probe 2: the probe is not unanswered, and neither says "unresponsive" or
+/// "unanswered probes". Probe 1 was answered by an ACK.
+#[test]
+fn probe_answered_by_the_peers_reset() {
+    let t = ts!();
+    let cap = t.capture("ka_rst.pcapng");
+    // The truth: the client's errno, and the frames the recipe's check found.
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("tests/captures/ka_rst.truth.json")).unwrap(),
+    )
+    .unwrap();
+    let client_error = truth["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["who"] == "client" && e["event"] == "connection_error")
+        .expect("the client's error");
+    assert_eq!(client_error["errno_name"], "ECONNRESET");
+    assert_eq!(truth["frames"]["rst"], "16");
+
+    let f = [
+        "frame.number",
+        "keepalive.layer",
+        "keepalive.kind",
+        "keepalive.num",
+        "keepalive.reply_in",
+        "keepalive.reply_to",
+        "keepalive.unanswered",
+        "keepalive.verdict",
+    ];
+    let want = [
+        "13,tcp,probe,1,14,,,",
+        "14,tcp,ack,,,13,,",
+        "15,tcp,probe,2,16,,,peer reset the connection (it restarted or forgot it)",
+        "16,tcp,reset,,,15,,answers probe #2: peer reset the connection (it restarted or forgot it)",
+    ];
+    assert_eq!(lines(t.fields(&cap, "keepalive", &f, &["-2"])), want);
+    assert_eq!(
+        lines(t.fields(
+            &cap,
+            "keepalive",
+            &f,
+            &["-2", "-o", "tcp.analyze_sequence_numbers:FALSE"]
+        )),
+        want
+    );
+    // Wireshark's own analysis agrees on the probes and the one ACK (it has no name for the RST).
+    same_frames_as_wireshark(t, &cap);
+    // The RST comes from the server (the prober's peer), without ACK, tens of microseconds after
+    // the probe.
+    let rst = t.fields(
+        &cap,
+        "keepalive.kind == \"reset\"",
+        &[
+            "frame.number",
+            "ip.src",
+            "tcp.flags.reset",
+            "tcp.flags.ack",
+            "keepalive.rtt",
+        ],
+        &["-2"],
+    );
+    assert_eq!(rst.len(), 1, "{rst:?}");
+    assert_eq!(rst[0][..4], ["16", "10.81.0.2", "1", "0"]);
+    let rtt: f64 = rst[0][4].parse().unwrap();
+    assert!(rtt > 0.0 && rtt < 0.001, "{rtt}");
+    // Nothing is unanswered, and the expert for unanswered keep-alives does not fire.
+    assert!(t
+        .fields(&cap, "keepalive.unanswered", &["frame.number"], &["-2"])
+        .is_empty());
+    assert!(t
+        .fields(
+            &cap,
+            "keepalive.expert.unanswered",
+            &["frame.number"],
+            &["-2"]
+        )
+        .is_empty());
+    let info = t.info(&cap, "frame.number >= 15", &["-2"]);
+    assert_eq!(info.len(), 2, "{info:?}");
+    assert!(info[0][0].contains(" [KA probe #2 "), "{info:?}");
+    assert!(info[0][0].contains("→ 16"), "{info:?}");
+    for row in &info {
+        assert!(!row[0].contains("unanswered"), "{info:?}");
+        assert!(!row[0].contains("unresponsive"), "{info:?}");
+    }
+    // One pass: the RST is known to answer probe 2 when it is read; the probe's answer and
+    // verdict need the future.
+    assert_eq!(
+        lines(t.fields(&cap, "keepalive", &f, &[])),
+        [
+            "13,tcp,probe,1,,,,",
+            "14,tcp,ack,,,13,,",
+            "15,tcp,probe,2,,,,",
+            "16,tcp,reset,,,15,,answers probe #2: peer reset the connection (it restarted or forgot it)",
+        ]
+    );
+}
+
+/// Who sends the RST tells the outcome apart (hand-made): the prober's own RST after its
+/// unanswered probes is its kernel giving up (ETIMEDOUT); the peer's RST after a probe answers it.
+#[test]
+fn reset_by_the_prober_or_by_its_peer() {
+    let t = ts!();
+    let f = [
+        "frame.number",
+        "keepalive.kind",
+        "keepalive.reply_in",
+        "keepalive.reply_to",
+        "keepalive.unanswered",
+        "keepalive.verdict",
+    ];
+    // The peer (server) resets: a RST without ACK whose seq is the probe's ack number.
+    let mut p = Pcap::new();
+    let mut c = Conn::open(&mut p, 45002, 7000);
+    c.client(&mut p, b"hello");
+    Conn::idle(&mut p, 5);
+    let (cn, sn) = c.next_seqs();
+    let probe = c.raw(&mut p, true, cn - 1, ACK, &[]);
+    let rst = c.raw(&mut p, false, sn, RST, &[]);
+    let cap = t.write_capture("handmade_ka_peer_reset.pcap", p.bytes());
+    assert_eq!(
+        lines(t.fields(&cap, "keepalive", &f, &["-2"])),
+        [
+            format!("{probe},probe,{rst},,,peer reset the connection (it restarted or forgot it)"),
+            format!(
+                "{rst},reset,,{probe},,answers probe #1: peer reset the connection (it restarted or forgot it)"
+            ),
+        ]
+    );
+    // The prober (client) gives up after two unanswered probes and resets itself.
+    let mut p = Pcap::new();
+    let mut c = Conn::open(&mut p, 45003, 7000);
+    c.client(&mut p, b"hello");
+    Conn::idle(&mut p, 5);
+    let (cn, _) = c.next_seqs();
+    let p1 = c.raw(&mut p, true, cn - 1, ACK, &[]);
+    Conn::idle(&mut p, 1);
+    let p2 = c.raw(&mut p, true, cn - 1, ACK, &[]);
+    Conn::idle(&mut p, 1);
+    let rst = c.raw(&mut p, true, cn, RST | ACK, &[]);
+    let cap = t.write_capture("handmade_ka_prober_reset.pcap", p.bytes());
+    assert_eq!(
+        lines(t.fields(&cap, "keepalive", &f, &["-2"])),
+        [
+            format!("{p1},probe,,,1,"),
+            format!("{p2},probe,,,1,peer unresponsive after 2 probes"),
+            format!("{rst},,,,,reset after 2 unanswered probes"),
+        ]
+    );
+}

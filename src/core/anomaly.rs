@@ -279,6 +279,9 @@ impl Anomaly {
 
     /// Expert group.
     pub fn group(self) -> Group {
+        // README.developer: PI_PROTOCOL for a peer that breaks the specification, PI_MALFORMED
+        // only for bytes that cannot be dissected. A frame that breaks an RFC 6455 rule is still
+        // a well-formed, fully dissected frame.
         match self {
             Anomaly::RsvWithoutExtension
             | Anomaly::ReservedOpcode
@@ -290,8 +293,8 @@ impl Anomaly {
             | Anomaly::CloseCodeNotOnWire
             | Anomaly::CloseCodeInvalid
             | Anomaly::LengthNotMinimal
-            | Anomaly::Length64MsbSet => Group::Malformed,
-            Anomaly::UnmaskedFrameFromClient
+            | Anomaly::Length64MsbSet
+            | Anomaly::UnmaskedFrameFromClient
             | Anomaly::MaskedFrameFromServer
             | Anomaly::ContinuationWithoutStart
             | Anomaly::DataFrameWhileMessageUnfinished
@@ -302,6 +305,7 @@ impl Anomaly {
             | Anomaly::CompressedContextUnknown
             | Anomaly::DecompressionCapped => Group::Undecoded,
             Anomaly::MessageTruncated | Anomaly::FrameTooLarge => Group::Reassemble,
+            // Compressed bytes that do not inflate: the message cannot be dissected.
             Anomaly::DecompressionFailed => Group::Malformed,
             Anomaly::ClosedWithoutHandshake
             | Anomaly::CloseUnanswered
@@ -339,7 +343,16 @@ mod tests {
         assert_eq!(Anomaly::PayloadTruncated.group(), Group::Undecoded);
         assert_eq!(Anomaly::MessageTruncated.group(), Group::Reassemble);
         assert_eq!(Anomaly::AcceptMismatch.group(), Group::Protocol);
-        assert_eq!(Anomaly::Length64MsbSet.group(), Group::Malformed);
+        assert_eq!(Anomaly::Length64MsbSet.group(), Group::Protocol);
+        assert_eq!(Anomaly::ControlFrameTooBig.group(), Group::Protocol);
+        assert_eq!(Anomaly::LengthNotMinimal.group(), Group::Protocol);
+        assert_eq!(Anomaly::DecompressionFailed.group(), Group::Malformed);
+        // Only bytes that cannot be dissected are Malformed.
+        let malformed: Vec<Anomaly> = Anomaly::ALL
+            .into_iter()
+            .filter(|a| a.group() == Group::Malformed)
+            .collect();
+        assert_eq!(malformed, vec![Anomaly::DecompressionFailed]);
         assert!(Anomaly::UnmaskedFrameFromClient.summary().contains("§5.1"));
     }
 }

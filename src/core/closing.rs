@@ -1,6 +1,13 @@
 //! How a WebSocket connection ended (RFC 6455 §7): who sent Close first, which Close answered it,
 //! and what the TCP FIN/RST after it means for the applications (§7.1.5: no Close received means
 //! the application sees 1006, abnormal closure).
+//!
+//! The End is shown on the connection's first FIN or RST, but it is not always decided there: a
+//! FIN only half-closes, and the peer of a side that sent Close and then FIN (libwebsockets
+//! clients, wstunnel) may still send its answering Close after that FIN. So the End is computed
+//! from everything fed so far whenever it is asked for ([`Closing::end_in`]): on the first pass
+//! it is what is known at that point (possibly [`End::pending`]), once the whole capture was fed
+//! it is final.
 use crate::core::anomaly::Anomaly;
 use crate::core::close::close_code_name;
 use crate::core::message::Direction;
@@ -23,19 +30,45 @@ pub struct End {
     /// The applications saw no complete Close handshake (1006 on at least one side).
     pub abnormal: bool,
     pub anomaly: Option<Anomaly>,
+    /// Not decided yet: a Close went out, its sender then sent FIN, and the peer, which can still
+    /// send, has not answered so far. Never set once the whole capture was fed (`complete`).
+    pub pending: bool,
 }
+
+/// A TCP FIN or RST.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TcpEnd {
+    /// Frame number; [`NO_FRAME`] when fed through [`Closing::on_tcp_end`].
+    frame: u32,
+    by: Direction,
+    rst: bool,
+}
+
+/// The frame of an end fed without one: after every frame, so that whatever was fed before
+/// counts as before it.
+const NO_FRAME: u32 = u32::MAX;
 
 #[derive(Clone, Debug, Default)]
 pub struct Closing {
     first: Option<(Direction, u32, Option<u16>)>,
     reply: Option<(Direction, u32)>,
-    ended: bool,
+    /// The first FIN or RST of the connection: where the End is shown.
+    end: Option<TcpEnd>,
+    /// The first FIN or RST of [client, server].
+    closed: [Option<TcpEnd>; 2],
 }
 
 fn other(d: Direction) -> Direction {
     match d {
         Direction::Client => Direction::Server,
         Direction::Server => Direction::Client,
+    }
+}
+
+fn idx(d: Direction) -> usize {
+    match d {
+        Direction::Client => 0,
+        Direction::Server => 1,
     }
 }
 
@@ -75,97 +108,108 @@ impl Closing {
         }
     }
 
-    /// The first FIN or RST of the connection, sent by `by`. Later ones return None.
-    pub fn on_tcp_end(&mut self, by: Direction, rst: bool) -> Option<End> {
-        if self.ended {
+    /// Every TCP FIN or RST of the connection, in `frame`, sent by `by` (first pass, in order).
+    /// For the first one, returns the End as known now (see [`Closing::end_in`] with
+    /// `complete = false`); later ones return None, but can still decide a pending End (the
+    /// peer's FIN or RST without a Close: it will never answer).
+    pub fn on_tcp_end_in(&mut self, frame: u32, by: Direction, rst: bool) -> Option<End> {
+        let e = TcpEnd { frame, by, rst };
+        let side = &mut self.closed[idx(by)];
+        if side.is_none() {
+            *side = Some(e);
+        }
+        if self.end.is_some() {
             return None;
         }
-        self.ended = true;
-        let how = if rst { "RST" } else { "FIN" };
-        let by = by.as_str();
-        Some(match (self.first, self.reply) {
-            (Some((d, _, code)), Some(_)) => End {
-                text: format!(
-                    "closed by the {}: Close ({}) answered by the {}, then TCP {how} from the {by}",
-                    d.as_str(),
-                    code_text(code),
-                    other(d).as_str()
-                ),
-                abnormal: false,
-                anomaly: None,
-            },
-            (Some((d, _, code)), None) => End {
-                text: format!(
-                    "the {} sent Close ({}) but the {} never answered; TCP {how} from the {by}",
-                    d.as_str(),
-                    code_text(code),
-                    other(d).as_str()
-                ),
-                abnormal: true,
-                anomaly: Some(Anomaly::CloseUnanswered),
-            },
-            (None, _) => End {
+        self.end = Some(e);
+        self.end_in(frame, false)
+    }
+
+    /// The frame of the connection's first FIN or RST, where the End is shown.
+    pub fn end_frame(&self) -> Option<u32> {
+        self.end.map(|e| e.frame).filter(|&f| f != NO_FRAME)
+    }
+
+    /// The End shown on `frame` (the connection's first FIN/RST; None for any other frame),
+    /// from everything fed so far. `complete`: the whole capture was fed (a revisit), so a Close
+    /// still unanswered will never be answered; otherwise such an End is [`End::pending`].
+    pub fn end_in(&self, frame: u32, complete: bool) -> Option<End> {
+        let e = self.end.filter(|e| e.frame == frame)?;
+        let how = if e.rst { "RST" } else { "FIN" };
+        let by = e.by.as_str();
+        // A Close first seen after the end (same frame = before it: the FIN ends the segment)
+        // came from the side that had not closed, and could not be answered.
+        let Some((d, _, code)) = self.first.filter(|&(_, f, _)| f <= e.frame) else {
+            return Some(End {
                 text: format!(
                     "TCP {how} from the {by} without a Close handshake (the applications see 1006)"
                 ),
                 abnormal: true,
                 anomaly: Some(Anomaly::ClosedWithoutHandshake),
-            },
-        })
+                pending: false,
+            });
+        };
+        let (d_s, o_s, code) = (d.as_str(), other(d).as_str(), code_text(code));
+        // An answer counts unless it comes after the answerer's own FIN/RST (it cannot send
+        // any more) or the initiator's RST (it receives nothing more).
+        let reply = self.reply.filter(|&(_, r)| {
+            let o_closed = self.closed[idx(other(d))].is_some_and(|c| c.frame < r);
+            let d_reset = self.closed[idx(d)].is_some_and(|c| c.rst && c.frame < r);
+            !o_closed && !d_reset
+        });
+        match reply {
+            Some((_, r)) if r <= e.frame => Some(End {
+                text: format!(
+                    "closed by the {d_s}: Close ({code}) answered by the {o_s}, then TCP {how} from the {by}"
+                ),
+                abnormal: false,
+                anomaly: None,
+                pending: false,
+            }),
+            // After a FIN the other side may still send: its Close completes the handshake
+            // (both applications got a Close). After a RST nothing more is received.
+            Some(_) if !e.rst => Some(End {
+                text: format!(
+                    "closed by the {d_s}: Close ({code}), TCP FIN from the {by}, then the {o_s} answered the Close"
+                ),
+                abnormal: false,
+                anomaly: None,
+                pending: false,
+            }),
+            _ => {
+                let can_still_answer =
+                    !e.rst && e.by == d && self.closed[idx(other(d))].is_none();
+                Some(if can_still_answer && !complete {
+                    End {
+                        text: format!(
+                            "the {d_s} sent Close ({code}), then TCP FIN; no Close from the {o_s} yet (it can still answer)"
+                        ),
+                        abnormal: false,
+                        anomaly: None,
+                        pending: true,
+                    }
+                } else {
+                    End {
+                        text: format!(
+                            "the {d_s} sent Close ({code}) but the {o_s} never answered; TCP {how} from the {by}"
+                        ),
+                        abnormal: true,
+                        anomaly: Some(Anomaly::CloseUnanswered),
+                        pending: false,
+                    }
+                })
+            }
+        }
+    }
+
+    /// The first FIN or RST of the connection, sent by `by`, decided at once from what was fed
+    /// so far (the behaviour before [`Closing::on_tcp_end_in`]: a Close answered after the FIN
+    /// is not seen). Later ones return None. Prefer `on_tcp_end_in` + `end_in`.
+    pub fn on_tcp_end(&mut self, by: Direction, rst: bool) -> Option<End> {
+        self.on_tcp_end_in(NO_FRAME, by, rst)?;
+        self.end_in(NO_FRAME, true)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use Direction::{Client, Server};
-
-    #[test]
-    fn clean_close_initiated_by_the_server() {
-        let mut c = Closing::default();
-        assert_eq!(c.on_close(Server, 10, Some(4000)), CloseRole::Initiator);
-        assert_eq!(
-            c.on_close(Client, 12, Some(4000)),
-            CloseRole::Reply { to: 10 }
-        );
-        assert_eq!(c.reply_in(10), Some(12));
-        assert_eq!(c.reply_in(12), None);
-        assert_eq!(c.initiator(), Some(Server));
-        let e = c.on_tcp_end(Server, false).unwrap();
-        assert_eq!(
-            e.text,
-            "closed by the server: Close (4000 Private use) answered by the client, then TCP FIN from the server"
-        );
-        assert!(!e.abnormal);
-        assert_eq!(c.on_tcp_end(Client, false), None, "only the first FIN/RST");
-    }
-
-    #[test]
-    fn a_second_close_from_the_same_side_is_no_reply() {
-        let mut c = Closing::default();
-        c.on_close(Client, 5, Some(1000));
-        assert_eq!(c.on_close(Client, 6, Some(1000)), CloseRole::Extra);
-        assert_eq!(c.on_close(Server, 7, None), CloseRole::Reply { to: 5 });
-        assert_eq!(c.on_close(Server, 8, None), CloseRole::Extra);
-    }
-
-    #[test]
-    fn unanswered_close_and_no_close() {
-        let mut c = Closing::default();
-        c.on_close(Client, 5, Some(1001));
-        let e = c.on_tcp_end(Server, true).unwrap();
-        assert!(e.abnormal);
-        assert_eq!(e.anomaly, Some(Anomaly::CloseUnanswered));
-        assert_eq!(
-            e.text,
-            "the client sent Close (1001 Going Away) but the server never answered; TCP RST from the server"
-        );
-        let mut c = Closing::default();
-        let e = c.on_tcp_end(Client, true).unwrap();
-        assert_eq!(e.anomaly, Some(Anomaly::ClosedWithoutHandshake));
-        assert_eq!(
-            e.text,
-            "TCP RST from the client without a Close handshake (the applications see 1006)"
-        );
-    }
-}
+mod tests;

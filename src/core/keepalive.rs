@@ -8,6 +8,18 @@
 //! later frames ([`Tracker::reply_in`], [`Tracker::unanswered`],
 //! [`Tracker::verdict`]) are asked of the tracker afterwards.
 //!
+//! A TCP keep-alive probe has three outcomes (RFC 1122 §4.2.3.6; Stevens, UNIX
+//! Network Programming vol. 1, SO_KEEPALIVE):
+//! - an ACK from the peer: it is alive ([`Kind::Ack`]);
+//! - a RST from the peer: it restarted or otherwise forgot the connection, and
+//!   the prober's application gets ECONNRESET ([`Kind::Reset`]: the RST answers
+//!   the probe);
+//! - nothing: after `tcp_keepalive_probes` unanswered probes the prober's kernel
+//!   gives up (ETIMEDOUT) and sends a RST itself (a verdict on that RST and on
+//!   the last probe, "reset after N unanswered probes").
+//!
+//! Which RST is which is told by who sends it: the prober's peer, or the prober.
+//!
 //! Sequence numbers are raw 32-bit values; every comparison is done with
 //! wrapping arithmetic (RFC 793 style).
 
@@ -59,9 +71,13 @@ pub enum Layer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Probe,
+    /// The peer's ACK of a probe: it is alive.
     Ack,
     Ping,
     Pong,
+    /// A RST from the prober's peer after a probe and before any ACK of it: the
+    /// peer answers that it has no such connection (it restarted or forgot it).
+    Reset,
 }
 
 /// TCP probe style.
@@ -84,13 +100,14 @@ impl Layer {
 }
 
 impl Kind {
-    /// "probe" / "ack" / "ping" / "pong"
+    /// "probe" / "ack" / "ping" / "pong" / "reset"
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Probe => "probe",
             Kind::Ack => "ack",
             Kind::Ping => "ping",
             Kind::Pong => "pong",
+            Kind::Reset => "reset",
         }
     }
 }
@@ -122,9 +139,9 @@ pub struct Event {
     pub idle_ns: Option<i64>,
     /// Probes/pings: time since the previous probe (ping) of the same sender.
     pub interval_ns: Option<i64>,
-    /// Acks/pongs: the probe/ping frame answered.
+    /// Acks/pongs/resets: the probe/ping frame answered.
     pub reply_to: Option<u32>,
-    /// Acks/pongs: time since that probe/ping.
+    /// Acks/pongs/resets: time since that probe/ping.
     pub rtt_ns: Option<i64>,
     /// Pongs matching no outstanding ping.
     pub unsolicited: bool,
@@ -178,12 +195,22 @@ fn unresponsive(n: u32) -> String {
     format!("peer unresponsive after {}", plural(n, "probe"))
 }
 
+/// Verdict on a probe answered by the peer's RST.
+const PROBE_RESET: &str = "peer reset the connection (it restarted or forgot it)";
+
+/// Verdict on the peer's RST that answers probe #`num`.
+fn reset_answer(num: u32) -> String {
+    format!("answers probe #{num}: {PROBE_RESET}")
+}
+
 /// A probe waiting for its ACK.
 #[derive(Clone, Copy, Debug, Default)]
 struct Probe {
     frame: u32,
     seq: u32,
     time_ns: i64,
+    /// Its number in the sender's idle run.
+    num: u32,
 }
 
 /// Per-side TCP state.
@@ -318,16 +345,26 @@ impl Tracker {
         let peer = 1 - me;
         let mut events = Vec::new();
 
-        // 1. Does it answer the peer's outstanding probe?
-        if seg.flags & F_ACK != 0 {
-            if let Some(p) = self.tcp[peer].outstanding {
-                if seq_diff(seg.ack, p.seq.wrapping_add(1)) >= 0 {
-                    self.tcp[peer].clear_run();
-                    self.answer(p.frame, seg.frame);
-                    let mut ev = Event::new(seg.frame, Layer::Tcp, Kind::Ack, seg.from);
-                    ev.reply_to = Some(p.frame);
-                    ev.rtt_ns = Some(seg.time_ns.saturating_sub(p.time_ns));
-                    events.push(ev);
+        // 1. Does it answer the peer's outstanding probe? A RST from the
+        // prober's peer does, whatever its ACK field (a host that lost the
+        // connection sends RST without ACK, seq = the probe's ack, RFC 793
+        // "Reset Generation"); otherwise an ACK that covers the probe.
+        let mut answered_by_reset = false;
+        if let Some(p) = self.tcp[peer].outstanding {
+            let rst = seg.flags & F_RST != 0;
+            let covers = seg.flags & F_ACK != 0 && seq_diff(seg.ack, p.seq.wrapping_add(1)) >= 0;
+            if rst || covers {
+                self.tcp[peer].clear_run();
+                self.answer(p.frame, seg.frame);
+                let kind = if rst { Kind::Reset } else { Kind::Ack };
+                let mut ev = Event::new(seg.frame, Layer::Tcp, kind, seg.from);
+                ev.reply_to = Some(p.frame);
+                ev.rtt_ns = Some(seg.time_ns.saturating_sub(p.time_ns));
+                events.push(ev);
+                if rst {
+                    self.verdicts.insert(p.frame, PROBE_RESET.to_string());
+                    self.verdicts.insert(seg.frame, reset_answer(p.num));
+                    answered_by_reset = true;
                 }
             }
         }
@@ -352,6 +389,7 @@ impl Tracker {
                 frame: seg.frame,
                 seq: seg.seq,
                 time_ns: seg.time_ns,
+                num: side.run_num,
             });
             side.unanswered_run = side.unanswered_run.saturating_add(1);
             side.unanswered_last = seg.frame;
@@ -359,8 +397,10 @@ impl Tracker {
             events.push(ev);
         }
 
-        // 3. RST/FIN ending an unanswered run.
-        if seg.flags & (F_RST | F_FIN) != 0 {
+        // 3. RST/FIN ending an unanswered run (the prober giving up, or a FIN
+        // that does not answer the probe). A RST that answered the peer's
+        // probe keeps that verdict.
+        if seg.flags & (F_RST | F_FIN) != 0 && !answered_by_reset {
             self.close_verdict(seg, me);
         }
 
@@ -512,7 +552,8 @@ impl Tracker {
 
     /// Verdict text for a frame: a RST/FIN ending an unanswered run, or the
     /// last probe of such a run (also of a run of >= 2 unanswered probes
-    /// still open at the end of what was fed).
+    /// still open at the end of what was fed); a probe answered by the peer's
+    /// RST, and that RST.
     pub fn verdict(&self, frame: u32) -> Option<String> {
         if let Some(v) = self.verdicts.get(&frame) {
             return Some(v.clone());

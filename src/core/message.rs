@@ -70,6 +70,8 @@ pub struct FrameOutcome {
     pub close: Option<ClosePayload>,
     /// Everything wrong with this frame.
     pub anomalies: Vec<Anomaly>,
+    /// The frame belongs to a compressed message (RFC 7692 §6: its payload is not the text).
+    pub compressed: bool,
 }
 
 /// A completed message.
@@ -303,6 +305,7 @@ impl Connection {
                     completes: Some(single(None)),
                     close,
                     anomalies,
+                    compressed: false,
                 }
             }
             OpCode::Data(data) => {
@@ -326,6 +329,7 @@ impl Connection {
                             completes: Some(single(None)),
                             close: None,
                             anomalies,
+                            compressed: false,
                         }
                     }
                     Data::Continue => {
@@ -373,6 +377,7 @@ impl Connection {
                             completes,
                             close: None,
                             anomalies,
+                            compressed,
                         }
                     }
                 }
@@ -416,6 +421,7 @@ impl Connection {
         let msg_index = msg.index;
         let msg_type = msg.msg_type;
         let fragment = msg.frames;
+        let compressed = msg.compressed;
         let completes = if hdr.fin {
             Some(Self::finish(msg, payload_complete, &mut anomalies))
         } else {
@@ -430,6 +436,7 @@ impl Connection {
             completes,
             close: None,
             anomalies,
+            compressed,
         }
     }
 

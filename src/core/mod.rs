@@ -11,6 +11,7 @@ pub mod closing;
 pub mod deflate;
 pub mod frame;
 pub mod handshake;
+pub mod http;
 pub mod info;
 pub mod keepalive;
 pub mod mask;
@@ -18,6 +19,7 @@ pub mod message;
 pub mod midstream;
 pub mod opcode;
 pub mod resync;
+pub mod tcphdr;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod upgrade;

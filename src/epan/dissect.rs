@@ -11,22 +11,17 @@ use std::os::raw::{c_int, c_uint};
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::guard::guard;
-use super::handshake::harvest_handshake;
-use super::register::*;
+use super::ids::*;
+use super::pkt::*;
 use super::resync::Seen;
 use super::state::{self, FrameRecord};
 use super::sys;
 use super::tree::{build_tree, dispatch, Shown};
-use super::util::*;
 use crate::core::anomaly::Anomaly;
 use crate::core::frame::{parse_header, FrameHeader, Status};
 use crate::core::info::frame_info;
 use crate::core::mask::unmask;
 use crate::core::resync::SkipKind;
-
-/// Largest WebSocket frame (header + payload) handed to TCP reassembly. Longer frames are shown
-/// as far as the segment goes, with an expert note; nothing is ever sized by the 64-bit length.
-pub(super) const MAX_REASSEMBLED_FRAME: u64 = 0x7fff_0000;
 
 /// Frames of one packet that get a tree of their own (see `dissect_pdu_inner`).
 const MAX_TREES_PER_PACKET: u32 = 2000;
@@ -52,17 +47,18 @@ unsafe fn starts_with_http(tvb: Tvb) -> bool {
 pub unsafe extern "C" fn wsk_rs_prepare(
     tvb: Tvb,
     pinfo: Pinfo,
-    tree: Tree,
+    _tree: Tree,
     have_seq: c_int,
     seq: u32,
 ) -> c_int {
     guard("wsk_rs_prepare", 0, || unsafe {
-        // HTTP may call us for the bytes after a 101 in the same segment: its fields are in the tree.
-        harvest_handshake(pinfo, tree);
+        // HTTP may call us for the bytes after a 101 in the same segment, before the postdissector
+        // has seen the 101: learn the handshake now (first pass; once per frame).
+        super::handshake::learn(pinfo);
         // A one-byte TCP keep-alive probe's garbage byte (0x00) is not a WebSocket frame; TCP hands
         // it over when its sequence analysis is off.
         if sys::tvb_reported_length(tvb) == 1 {
-            super::keepalive::feed_tcp(pinfo, tree);
+            super::keepalive::feed_tcp(pinfo);
             if super::keepalive::is_one_byte_probe((*pinfo).num) {
                 return 2;
             }
@@ -74,7 +70,9 @@ pub unsafe extern "C" fn wsk_rs_prepare(
                 if !visited(pinfo) {
                     let payload = copy_captured(tvb, 0, 64 * 1024);
                     let src = src_endpoint(pinfo);
-                    let n = super::midstream::first_pass_skip(pinfo, tree, conv, &src, &payload);
+                    let seq = (have_seq != 0).then_some(seq);
+                    let n = super::midstream::first_pass_skip(pinfo, conv, &src, seq, &payload);
+                    let seq = seq.unwrap_or(0);
                     if n == 0 && have_seq != 0 {
                         first_pass_resync(tvb, pinfo, conv, seq);
                     }
@@ -82,27 +80,29 @@ pub unsafe extern "C" fn wsk_rs_prepare(
                 return 0;
             }
         }
-        // A WebSocket frame never starts with "GET " or "HTTP/" (reserved opcode / fragmented Close).
-        if starts_with_http(tvb) {
-            return 1;
-        }
         // Between an Upgrade request and its 101 (or forever, when refused), the connection is
-        // HTTP's: response bodies too.
+        // HTTP's: response bodies too. A WebSocket frame never starts with "GET " or "HTTP/"
+        // (reserved opcode / fragmented Close), so such bytes up to the 101 are HTTP's as well;
+        // after the 101 they are frames, whatever they look like.
         let num = (*pinfo).num;
         let Some(conv) = conv_index(pinfo, true) else {
             return 0;
         };
-        let st = state::store();
-        let hs = st.conns.get(&conv).map(|c| &c.hs);
-        let before_101 = match (
+        let st = state::capture();
+        let hs = st.ws.conns.get(&conv).map(|c| &c.hs);
+        let (request, response) = (
             hs.and_then(|h| h.request_frame),
             hs.and_then(|h| h.response_frame),
-        ) {
+        );
+        drop(st);
+        if starts_with_http(tvb) && response.is_none_or(|r| num <= r) {
+            return 1;
+        }
+        let before_101 = match (request, response) {
             (Some(_), None) => true,
             (_, Some(resp)) => num < resp,
             (None, None) => false,
         };
-        drop(st);
         if !before_101 && have_seq != 0 && !visited(pinfo) {
             first_pass_resync(tvb, pinfo, conv, seq);
         }
@@ -137,7 +137,12 @@ pub unsafe extern "C" fn wsk_rs_pdu_len(
     offset: c_int,
     data: *mut c_void,
 ) -> c_uint {
-    guard("wsk_rs_pdu_len", 0, || unsafe {
+    // After a panic, the rest of the tvb is one unit: 0 would mean "one more segment" to TCP and
+    // hide the rest of this direction.
+    let rest = (sys::tvb_reported_length(tvb) as c_int)
+        .saturating_sub(offset)
+        .max(1) as c_uint;
+    guard("wsk_rs_pdu_len", rest, || unsafe {
         let off = offset.max(0) as usize;
         let frame = (*pinfo).num;
         let seq = tvb_seq(data);
@@ -296,7 +301,7 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
     };
     // Wireshark aborts a packet's dissection past gui.max_tree_items; a segment can hold ~32,000
     // tiny frames, so past this many frames in one packet only the Info column and state are kept.
-    if ordinal < MAX_TREES_PER_PACKET {
+    if ordinal < MAX_TREES_PER_PACKET && tree_has_room(tree, 64) {
         let msg = build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
         if !msg.is_null() {
             dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
@@ -406,7 +411,8 @@ unsafe fn is_response_frame(pinfo: Pinfo) -> bool {
         return false;
     };
     let num = (*pinfo).num;
-    state::store()
+    state::capture()
+        .ws
         .conns
         .get(&conv)
         .is_some_and(|c| c.hs.response_frame == Some(num))
@@ -421,7 +427,7 @@ unsafe fn frame_record(
 ) -> Option<std::sync::Arc<FrameRecord>> {
     let key = ((*pinfo).num, ordinal);
     if visited(pinfo) {
-        if let Some(r) = state::store().frames.get(&key) {
+        if let Some(r) = state::capture().ws.frames.get(&key) {
             return Some(r.clone());
         }
     }
@@ -429,12 +435,13 @@ unsafe fn frame_record(
     let src = src_endpoint(pinfo);
     let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
     let rec = {
-        let mut st = state::store();
-        if let Some(r) = st.frames.get(&key) {
+        let mut st = state::capture();
+        if let Some(r) = st.ws.frames.get(&key) {
             return Some(r.clone());
         }
         let max_inflate = PREF_MAX_INFLATE.load(Relaxed) as usize;
-        st.first_pass_frame(conv, key, &src, hdr, payload, complete, max, max_inflate)
+        st.ws
+            .first_pass_frame(conv, key, &src, hdr, payload, complete, max, max_inflate)
     };
     // Keep-alive analysis sees pings, pongs and data in order, on the first pass.
     let opcode = match hdr.opcode_raw {
@@ -447,14 +454,20 @@ unsafe fn frame_record(
 
 /// `ws_tcp` (the C heuristic in shim.c asks this): is this the start of a WebSocket Upgrade request?
 #[no_mangle]
-pub unsafe extern "C" fn wsk_rs_heur_check(tvb: Tvb, pinfo: Pinfo, tree: Tree) -> c_int {
+pub unsafe extern "C" fn wsk_rs_heur_check(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    _tree: Tree,
+    have_seq: c_int,
+    seq: u32,
+) -> c_int {
     guard("wsk_rs_heur_check", 0, || unsafe {
         let head = copy_captured(tvb, 0, 4096);
         if crate::core::upgrade::looks_like_upgrade_request(&head) {
             return 1;
         }
         // Mid-stream: only on the first, in-order pass (later passes follow its decision).
-        if visited(pinfo) {
+        if visited(pinfo) || have_seq == 0 {
             return 0;
         }
         let Some(conv) = conv_index(pinfo, true) else {
@@ -462,7 +475,7 @@ pub unsafe extern "C" fn wsk_rs_heur_check(tvb: Tvb, pinfo: Pinfo, tree: Tree) -
         };
         let src = src_endpoint(pinfo);
         let payload = copy_captured(tvb, 0, 64 * 1024);
-        let Some((dir, client)) = super::midstream::heuristic(pinfo, tree, conv, &src, &payload)
+        let Some((dir, client)) = super::midstream::heuristic(pinfo, conv, &src, seq, &payload)
         else {
             return 0;
         };
@@ -473,8 +486,8 @@ pub unsafe extern "C" fn wsk_rs_heur_check(tvb: Tvb, pinfo: Pinfo, tree: Tree) -
             None => None,
         };
         let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
-        let mut st = state::store();
-        let cs = st.conn(conv, max);
+        let mut st = state::capture();
+        let cs = st.ws.conn(conv, max);
         if cs.client.is_none() {
             cs.client = client_ep;
         }

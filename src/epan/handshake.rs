@@ -1,79 +1,119 @@
-//! The WebSocket handshake as HTTP parsed it: a postdissector reads HTTP's Sec-WebSocket-*
-//! fields (first pass, in order), records them per connection, and shows them on the 101
-//! response; it also shows how a WebSocket connection ended on its first TCP FIN/RST.
-use std::ffi::c_void;
-use std::os::raw::{c_int, c_uint};
+//! The WebSocket handshake, read from the bytes that carried it (first pass, in order): the
+//! Upgrade request and the 101 response, in the frame's TCP payload or in a data source of the
+//! packet (TCP's reassembled segments, TLS's decrypted records). Recorded per connection, and
+//! shown on the 101 response from what was stored. Also shows how a WebSocket connection ended
+//! on its first TCP FIN/RST.
+use std::os::raw::c_uint;
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::guard::guard;
-use super::register::*;
-use super::state::{self, config_for};
+use super::ids::*;
+use super::pkt::*;
+use super::state::{self, config_for, HandshakeShown};
 use super::sys;
-use super::util::*;
 use crate::core::anomaly::Anomaly;
+use crate::core::http::{self, MAX_HEADER_BLOCK};
 use crate::fields::F;
 
-pub(super) struct Harvest {
-    key: Option<String>,
-    /// Set only on a 101 response.
-    accept: Option<String>,
-    protocol: Option<String>,
-    extensions: Option<String>,
-}
-
-/// Read the handshake fields HTTP put into this packet's tree and, on the first pass, store them
-/// for the connection. A response counts only when it is a 101 (a refused upgrade is not
-/// WebSocket).
-pub(super) unsafe fn harvest_handshake(pinfo: Pinfo, tree: Tree) -> Option<(u32, Harvest)> {
-    let key = tree_string(tree, HTTP_KEY.load(Relaxed));
-    let accept = tree_string(tree, HTTP_ACCEPT.load(Relaxed));
-    if key.is_none() && accept.is_none() {
+/// Handshake messages in `tvb` from `offset` (at most `len` bytes), if it starts with one.
+unsafe fn message_at(tvb: Tvb, offset: usize, len: usize) -> Option<http::Message> {
+    if !http::could_start(&copy_captured(tvb, offset, http::PEEK.min(len))) {
         return None;
     }
-    let mut code = 0u32;
-    let is_101 =
-        sys::wsk_tree_uint_field(tree, HTTP_CODE.load(Relaxed), &mut code) != 0 && code == 101;
-    let h = Harvest {
-        key,
-        accept: accept.filter(|_| is_101),
-        protocol: tree_string(tree, HTTP_PROTOCOL.load(Relaxed)),
-        extensions: tree_string(tree, HTTP_EXTENSIONS.load(Relaxed)),
-    };
-    let conv = conv_index(pinfo, true)?;
-    if !visited(pinfo) {
-        let num = (*pinfo).num;
-        let src = src_endpoint(pinfo);
-        let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
-        let mut st = state::store();
-        let cs = st.conn(conv, max);
-        if let Some(k) = &h.key {
-            cs.hs.key = Some(k.clone());
-            cs.hs.request_frame = Some(num);
-            cs.client = Some(src.clone());
-        }
-        if let Some(a) = &h.accept {
-            cs.hs.accept = Some(a.clone());
-            cs.hs.response_frame = Some(num);
-            cs.hs.protocol = h.protocol.clone();
-            cs.hs.extensions = h.extensions.clone();
-            cs.server = Some(src);
-        }
-        let cfg = config_for(&cs.hs, max);
-        cs.conn.set_config(cfg);
-    }
-    Some((conv, h))
+    http::parse(&copy_captured(tvb, offset, len.min(MAX_HEADER_BLOCK)))
 }
 
-/// On the first FIN/RST of a WebSocket connection: how it ended.
+/// First pass: learn the handshake messages this packet carries (once per frame, in order).
+/// Called by the dissector (HTTP may hand over the bytes after a 101 before the postdissector
+/// runs) and by the postdissector. Only packets that HTTP dissected count: with HTTP (and so the
+/// upgrade) not applied to a connection, its bytes are not claimed as a handshake.
+pub(super) unsafe fn learn(pinfo: Pinfo) {
+    if visited(pinfo) || !frame_has_protocol(pinfo, c"http") {
+        return;
+    }
+    let num = (*pinfo).num;
+    {
+        let mut st = state::capture();
+        if st.ws.learnt >= num {
+            return;
+        }
+        st.ws.learnt = num;
+    }
+    let frame = frame_tvb(pinfo);
+    let Some(seg) = tcp_segment(pinfo, frame) else {
+        return;
+    };
+    let mut found = Vec::new();
+    if seg.payload_captured >= 16 {
+        found.extend(message_at(frame, seg.payload_at, seg.payload_captured));
+    }
+    // Reassembled TCP segments and decrypted TLS records are data sources of their own.
+    for i in 1..16 {
+        let t = sys::wsk_data_source(pinfo, i);
+        if t.is_null() {
+            break;
+        }
+        let len = sys::tvb_captured_length(t) as usize;
+        found.extend(message_at(t, 0, len));
+    }
+    if found.is_empty() {
+        return;
+    }
+    let Some(conv) = conv_index(pinfo, true) else {
+        return;
+    };
+    let src = src_endpoint(pinfo);
+    let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
+    let mut st = state::capture();
+    let ws = &mut st.ws;
+    let cs = ws.conn(conv, max);
+    let mut shown = None;
+    for m in found {
+        if m.request {
+            cs.hs.key = m.key;
+            cs.hs.request_frame = Some(num);
+            cs.client = Some(src.clone());
+        } else if cs.hs.response_frame.is_none() {
+            // A 101 with `Upgrade: websocket` is what makes HTTP hand the connection over, with a
+            // readable Accept or not (a missing one is shown as a mismatch).
+            cs.hs.accept = m.accept.clone();
+            cs.hs.response_frame = Some(num);
+            cs.hs.protocol = m.protocol.clone();
+            cs.hs.extensions = m.extensions.clone();
+            cs.server = Some(src.clone());
+            shown = Some(HandshakeShown {
+                request_frame: cs.hs.request_frame,
+                key: cs.hs.key.clone(),
+                accept: m.accept,
+                protocol: m.protocol,
+                extensions: m.extensions,
+            });
+        }
+    }
+    let cfg = config_for(&cs.hs, max);
+    cs.conn.set_config(cfg);
+    if let Some(h) = shown {
+        ws.handshakes.insert(num, h);
+    }
+}
+
+/// On the first FIN/RST of a WebSocket connection: how it ended. A Close answered after the
+/// closer's FIN is known only once the capture has been read on: the first pass says that the
+/// answer may still come, a revisit says what happened.
 pub(super) unsafe fn show_end(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
     let num = (*pinfo).num;
+    let complete = visited(pinfo);
     let (end, initiator) = {
-        let st = state::store();
-        let Some((conv, end)) = st.ends.get(&num) else {
+        let st = state::capture();
+        let Some(conv) = st.ws.ends.get(&num) else {
             return;
         };
-        let init = st.conns.get(conv).and_then(|c| c.closing.initiator());
-        (end.clone(), init)
+        let Some(c) = st.ws.conns.get(conv).map(|c| &c.closing) else {
+            return;
+        };
+        let Some(end) = c.end_in(num, complete) else {
+            return;
+        };
+        (end, c.initiator())
     };
     if let Some(conv) = conv_index(pinfo, false) {
         let src = src_endpoint(pinfo);
@@ -90,6 +130,9 @@ pub(super) unsafe fn show_end(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
             end_info,
         );
     }
+    if !tree_has_room(tree, 8) {
+        return;
+    }
     let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
     sys::proto_item_append_text(ti, c"%s".as_ptr(), c", connection end".as_ptr());
     sys::wsk_item_set_generated(ti);
@@ -105,47 +148,35 @@ pub(super) unsafe fn show_end(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
     }
 }
 
-/// Postdissector: records the handshake (first pass) and, on the 101 response, shows it: the
-/// request's key, the accept and whether it is right, the subprotocol and the extensions.
-pub unsafe extern "C" fn postdissect_handshake(
-    tvb: Tvb,
-    pinfo: Pinfo,
-    tree: Tree,
-    _data: *mut c_void,
-) -> c_int {
-    guard("postdissect_handshake", 0, || unsafe {
-        // TCP's FIN/RST (first pass) tells how a WebSocket connection ended.
-        super::keepalive::feed_tcp(pinfo, tree);
-        show_end(tvb, pinfo, tree);
-        // The handshake is only in packets HTTP dissected: skip the field lookups elsewhere.
-        if tree.is_null() || !frame_has_protocol(pinfo, c"http") {
-            return 0;
+/// On the 101 response: what the first pass stored of the handshake: the request's key, the
+/// accept and whether it is right, the subprotocol and the extensions.
+pub(super) unsafe fn show(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
+    {
+        let num = (*pinfo).num;
+        let Some(h) = state::capture().ws.handshakes.get(&num).cloned() else {
+            return;
+        };
+        if !tree_has_room(tree, 16) {
+            return;
         }
-        let Some((conv, h)) = harvest_handshake(pinfo, tree) else {
-            return 0;
-        };
-        let Some(accept) = &h.accept else { return 0 };
-        let (key, request) = {
-            let st = state::store();
-            let hs = st.conns.get(&conv).map(|c| &c.hs);
-            (
-                hs.and_then(|h| h.key.clone()),
-                hs.and_then(|h| h.request_frame),
-            )
-        };
         let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
         sys::proto_item_append_text(ti, c"%s".as_ptr(), c", WebSocket handshake".as_ptr());
         let st = sys::proto_item_add_subtree(ti, ett(ETT_HANDSHAKE));
-        if let Some(n) = request {
+        if let Some(n) = h.request_frame {
             let it = sys::proto_tree_add_uint(st, hf(F::HandshakeRequestIn), tvb, 0, 0, n);
             sys::wsk_item_set_generated(it);
         }
-        if let Some(k) = &key {
+        if let Some(k) = &h.key {
             add_string(st, F::HandshakeKey, tvb, k);
         }
-        add_string(st, F::HandshakeAccept, tvb, accept);
-        if let Some(k) = &key {
-            let ok = crate::core::handshake::accept_is_valid(k, accept);
+        if let Some(a) = &h.accept {
+            add_string(st, F::HandshakeAccept, tvb, a);
+        }
+        if let Some(k) = &h.key {
+            let ok = h
+                .accept
+                .as_deref()
+                .is_some_and(|a| crate::core::handshake::accept_is_valid(k, a));
             let it =
                 sys::proto_tree_add_boolean(st, hf(F::HandshakeAcceptValid), tvb, 0, 0, ok as u32);
             sys::wsk_item_set_generated(it);
@@ -159,6 +190,5 @@ pub unsafe extern "C" fn postdissect_handshake(
         if let Some(e) = &h.extensions {
             add_string(st, F::HandshakeExtensions, tvb, e);
         }
-        0
-    })
+    }
 }

@@ -4,52 +4,11 @@
 //! direction may start with bytes of a frame that began before the capture: their count is
 //! decided on the first pass and kept per frame, so that `tcp_dissect_pdus` sees them as one
 //! "continuation" unit on every pass.
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
-
-use once_cell::sync::Lazy;
-
-use super::state::Endpoint;
+use super::state::{self, Endpoint, MidConn, Skip};
 use super::sys;
 use crate::core::midstream::{Detector, Dir, Verdict};
 
 type Pinfo = *mut sys::packet_info;
-type Tree = *mut sys::proto_tree;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Skip {
-    /// Not in sync yet: find the first frame header in the next segment.
-    Unknown,
-    /// This many bytes of a frame begun earlier still come first.
-    Remaining(u64),
-    /// Segments start where the previous one's frames left off (TCP reassembly does the rest).
-    Synced,
-}
-
-struct MidConn {
-    det: Detector,
-    /// Endpoint of direction A (the sender of the first segment seen).
-    a: Endpoint,
-    skip: [Skip; 2],
-    claimed: bool,
-}
-
-#[derive(Default)]
-struct MidStore {
-    conns: HashMap<u32, MidConn>,
-    /// Frame → bytes at the start of its segment that belong to a frame begun before the capture.
-    skips: HashMap<u32, u32>,
-}
-
-static STORE: Lazy<Mutex<MidStore>> = Lazy::new(|| Mutex::new(MidStore::default()));
-
-fn store() -> MutexGuard<'static, MidStore> {
-    STORE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-pub fn clear() {
-    *store() = MidStore::default();
-}
 
 fn idx(d: Dir) -> usize {
     match d {
@@ -67,26 +26,30 @@ fn other(d: Dir) -> Dir {
 
 /// Bytes that start this frame's segment and continue a frame begun before the capture.
 pub fn skip_of(frame: u32) -> u32 {
-    store().skips.get(&frame).copied().unwrap_or(0)
+    state::capture().mid.skips.get(&frame).copied().unwrap_or(0)
 }
 
 /// Was this connection recognised mid-stream?
 pub fn is_midstream(conv: u32) -> bool {
-    store().conns.get(&conv).is_some_and(|m| m.claimed)
+    state::capture()
+        .mid
+        .conns
+        .get(&conv)
+        .is_some_and(|m| m.claimed)
 }
 
 /// The heuristic, first pass: feed this segment; true once the connection is WebSocket (this
 /// segment is then dissected, and the connection claimed from this frame on).
 pub unsafe fn heuristic(
     pinfo: Pinfo,
-    tree: Tree,
     conv: u32,
     src: &Endpoint,
+    seq: u32,
     payload: &[u8],
 ) -> Option<(Dir, Option<Dir>)> {
-    let seq = super::keepalive::tcp_seq(tree)?;
     let frame = (*pinfo).num;
-    let mut st = store();
+    let mut guard = state::capture();
+    let st = &mut guard.mid;
     let m = st.conns.entry(conv).or_insert_with(|| MidConn {
         det: Detector::new(),
         a: src.clone(),
@@ -129,13 +92,14 @@ pub unsafe fn heuristic(
 /// start of this segment belong to a frame begun before the capture (or to data not yet in sync).
 pub unsafe fn first_pass_skip(
     pinfo: Pinfo,
-    tree: Tree,
     conv: u32,
     src: &Endpoint,
+    seq: Option<u32>,
     payload: &[u8],
 ) -> u32 {
     let frame = (*pinfo).num;
-    let mut st = store();
+    let mut guard = state::capture();
+    let st = &mut guard.mid;
     let Some(m) = st.conns.get_mut(&conv) else {
         return 0;
     };
@@ -156,7 +120,7 @@ pub unsafe fn first_pass_skip(
             n
         }
         Skip::Unknown => {
-            let Some(seq) = super::keepalive::tcp_seq(tree) else {
+            let Some(seq) = seq else {
                 return 0;
             };
             let was_in_sync = m.det.in_sync(dir);

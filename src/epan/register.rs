@@ -4,64 +4,15 @@
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_uint};
 use std::ptr;
-use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
 
-use super::guard::warn;
+use super::guard::{guard, warn};
+use super::ids::*;
 use super::sys;
 use crate::core::anomaly::Anomaly;
 use crate::core::close::CLOSE_CODE_RANGES;
 use crate::core::opcode::OPCODE_NAMES;
-use crate::fields::{Display, FieldDef, Ft, F, FIELDS};
-
-const NFIELDS: usize = FIELDS.len();
-const NANOM: usize = Anomaly::ALL.len();
-
-/// Field and protocol ids, written by Wireshark during registration.
-pub static PROTO_WS: AtomicI32 = AtomicI32::new(-1);
-pub static HF: [AtomicI32; NFIELDS] = [const { AtomicI32::new(-1) }; NFIELDS];
-pub static ETT: [AtomicI32; ETT_COUNT] = [const { AtomicI32::new(-1) }; ETT_COUNT];
-
-pub const ETT_WS: usize = 0;
-pub const ETT_MESSAGE: usize = 1;
-pub const ETT_HANDSHAKE: usize = 2;
-pub const ETT_COUNT: usize = 3;
-
-/// Expert fields: `expert_field` is two ints written by Wireshark; they must never move.
-pub struct Experts(pub [sys::expert_field; NANOM]);
-// SAFETY: written only during single-threaded registration, read-only afterwards.
-unsafe impl Sync for Experts {}
-static EI_PTR: AtomicPtr<Experts> = AtomicPtr::new(ptr::null_mut());
-
-/// Preferences (Wireshark writes through the pointers when the user changes them).
-pub static PREF_MAX_UNMASK: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
-pub static PREF_MAX_MESSAGE: AtomicU32 = AtomicU32::new(16 * 1024 * 1024);
-pub static PREF_MAX_INFLATE: AtomicU32 = AtomicU32::new(10 * 1024 * 1024);
-
-/// Field ids of Wireshark's HTTP dissector that the handshake harvest reads.
-pub static HTTP_KEY: AtomicI32 = AtomicI32::new(-1);
-pub static HTTP_ACCEPT: AtomicI32 = AtomicI32::new(-1);
-pub static HTTP_PROTOCOL: AtomicI32 = AtomicI32::new(-1);
-pub static HTTP_EXTENSIONS: AtomicI32 = AtomicI32::new(-1);
-pub static HTTP_CODE: AtomicI32 = AtomicI32::new(-1);
-
-pub fn hf(f: F) -> c_int {
-    HF[f as usize].load(Relaxed)
-}
-pub fn ett(i: usize) -> c_int {
-    ETT[i].load(Relaxed)
-}
-pub fn proto_ws() -> c_int {
-    PROTO_WS.load(Relaxed)
-}
-pub fn ei(a: Anomaly) -> *mut sys::expert_field {
-    let p = EI_PTR.load(Relaxed);
-    if p.is_null() {
-        return ptr::null_mut();
-    }
-    let idx = Anomaly::ALL.iter().position(|x| *x == a).unwrap_or(0);
-    // SAFETY: p points to the leaked, never-freed Experts array; idx < NANOM.
-    unsafe { (*p).0.as_mut_ptr().add(idx) }
-}
+use crate::fields::{Display, FieldDef, Ft, FIELDS, KA_FIELDS};
 
 /// A string that lives for the rest of the program (Wireshark keeps the pointer).
 pub(super) fn leak_cstr(s: &str) -> *const c_char {
@@ -117,7 +68,7 @@ pub fn register_protoinfo() {
     register_prefs(id);
     // SAFETY: registers the "ws" tap; called once at registration.
     unsafe { super::tap::wsk_tap_register() };
-    super::keepalive::register_protoinfo();
+    register_keepalive_protoinfo();
 }
 
 fn field_taken(abbrev: &str) -> bool {
@@ -353,35 +304,94 @@ pub fn register_handoff() {
             sys::wsk_add_heuristic(heur_name.as_ptr(), proto);
         }
 
-        // The handshake (key, accept, subprotocol, extensions) is parsed by HTTP; a postdissector
-        // reads those fields, in order, on the first pass.
-        for (slot, name) in [
-            (&HTTP_KEY, c"http.sec_websocket_key"),
-            (&HTTP_ACCEPT, c"http.sec_websocket_accept"),
-            (&HTTP_PROTOCOL, c"http.sec_websocket_protocol"),
-            (&HTTP_EXTENSIONS, c"http.sec_websocket_extensions"),
-            (&HTTP_CODE, c"http.response.code"),
-        ] {
-            slot.store(sys::proto_registrar_get_id_byname(name.as_ptr()), Relaxed);
-        }
-        let post =
-            sys::create_dissector_handle(Some(super::handshake::postdissect_handshake), proto);
+        // The handshake (key, accept, subprotocol, extensions) is read from its bytes by a
+        // postdissector on the first pass; it asks for no fields, so no tree is built for it.
+        let post = sys::create_dissector_handle(Some(super::post::postdissect_ws), proto);
         sys::register_postdissector(post);
-        let ids = [
-            HTTP_KEY.load(Relaxed),
-            HTTP_ACCEPT.load(Relaxed),
-            HTTP_PROTOCOL.load(Relaxed),
-            HTTP_EXTENSIONS.load(Relaxed),
-            HTTP_CODE.load(Relaxed),
-        ];
-        if sys::wsk_set_wanted_hfids(post, ids.as_ptr(), ids.len() as c_int) < 5 {
-            warn("ws-keepalive: HTTP's Sec-WebSocket-* fields not found; handshake details will be missing");
-        }
 
-        super::keepalive::register_handoff();
+        register_keepalive_handoff();
         super::dispatch::wsk_dispatch_init();
-        sys::register_init_routine(Some(super::state::init_routine));
-        sys::register_cleanup_routine(Some(super::state::cleanup_routine));
+        sys::register_init_routine(Some(init_routine));
+        sys::register_cleanup_routine(Some(cleanup_routine));
         super::tap::wsk_stats_register();
     }
+}
+
+pub fn register_keepalive_protoinfo() {
+    let names = [
+        ("Keep-Alive Analysis", "KeepAlive", "keepalive"),
+        (
+            "Keep-Alive Analysis (ws-keepalive)",
+            "KeepAlive-WSK",
+            "keepalive_wsk",
+        ),
+    ];
+    let Some(&(name, short, filter)) = names.iter().find(|(n, s, f)| name_free(n, s, f)) else {
+        warn("ws-keepalive: the keep-alive protocol names are taken; keep-alive analysis disabled");
+        return;
+    };
+    if filter != "keepalive" {
+        warn(&format!(
+            "ws-keepalive: protocol name 'keepalive' is taken; registered as '{filter}'"
+        ));
+    }
+    // SAFETY: leaked strings live forever, as proto_register_protocol requires.
+    let id = unsafe {
+        sys::proto_register_protocol(leak_cstr(name), leak_cstr(short), leak_cstr(filter))
+    };
+    PROTO_KA.store(id, Relaxed);
+    register_fields(id, &KA_FIELDS, &HF_KA);
+    let ett: &'static mut [*mut c_int] = Box::leak(Box::new([ETT_KA.as_ptr()]));
+    // SAFETY: expert_field is plain data (two ints); all-zero is its unregistered state.
+    let experts: *mut KaExperts = Box::into_raw(Box::new(KaExperts(unsafe { std::mem::zeroed() })));
+    KA_EXPERTS.store(experts, Relaxed);
+    let defs = [
+        (EI_UNANSWERED, "keepalive.expert.unanswered", sys::PI_WARN, "Keep-alive probe or ping got no answer"),
+        (EI_UNSOLICITED, "keepalive.expert.unsolicited_pong", sys::PI_NOTE, "Pong that answers no ping (RFC 6455 §5.5.3: an unsolicited pong is a unidirectional heartbeat)"),
+        (EI_VERDICT, "keepalive.expert.verdict", sys::PI_WARN, "Connection given up after unanswered keep-alives"),
+    ];
+    let mut infos = Vec::new();
+    for (i, name, sev, summary) in defs {
+        // SAFETY: ei_register_info is plain data; zero is EXPFILL's value for the rest.
+        let mut info: sys::ei_register_info = unsafe { std::mem::zeroed() };
+        info.ids = ei_ka(i);
+        info.eiinfo.name = leak_cstr(name);
+        info.eiinfo.group = sys::PI_SEQUENCE as c_int;
+        info.eiinfo.severity = sev as c_int;
+        info.eiinfo.summary = leak_cstr(summary);
+        info.eiinfo.hf_info.hfinfo.id = -1;
+        info.eiinfo.hf_info.hfinfo.same_name_prev_id = -1;
+        infos.push(info);
+    }
+    let infos: &'static mut [sys::ei_register_info] = Box::leak(infos.into_boxed_slice());
+    // SAFETY: leaked arrays live forever; the module pointer comes from Wireshark.
+    unsafe {
+        sys::proto_register_subtree_array(ett.as_ptr(), 1);
+        let module = sys::expert_register_protocol(id);
+        sys::expert_register_field_array(module, infos.as_mut_ptr(), infos.len() as c_int);
+    }
+}
+
+pub fn register_keepalive_handoff() {
+    let proto = PROTO_KA.load(Relaxed);
+    if proto < 0 {
+        return;
+    }
+    // SAFETY: registration calls with valid static arguments, once, on the main thread. No
+    // wanted fields: the postdissector reads the TCP header from the packet's bytes, so Wireshark
+    // builds no protocol tree on its account.
+    unsafe {
+        let post = sys::create_dissector_handle(Some(super::post::postdissect_keepalive), proto);
+        sys::register_postdissector(post);
+    }
+}
+
+/// A capture file is opened: start with empty state.
+extern "C" fn init_routine() {
+    guard("init_routine", (), super::state::clear);
+}
+
+/// A capture file is closed (or dissected again from scratch): drop its state.
+extern "C" fn cleanup_routine() {
+    guard("cleanup_routine", (), super::state::clear);
 }

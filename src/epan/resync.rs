@@ -2,36 +2,8 @@
 //! first pass with the sequence number TCP gives each tvb (`struct tcpinfo`). The bytes to skip
 //! are kept per (frame, sequence number) so that every later pass hands `tcp_dissect_pdus` the
 //! same units.
-use std::cell::Cell;
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
-
-use once_cell::sync::Lazy;
-
-use super::state::Endpoint;
-use crate::core::resync::{Resync, SkipKind};
-
-type DirKey = (u32, Endpoint);
-
-#[derive(Default)]
-struct Store {
-    dirs: HashMap<DirKey, Resync>,
-    /// (frame, sequence number of the tvb) → bytes at its start that are not frames, and why.
-    skips: HashMap<(u32, u32), (u32, SkipKind)>,
-    /// The tvb being dissected on the first pass: (frame, its sequence number, its direction).
-    current: Option<(u32, u32, DirKey)>,
-}
-
-static STORE: Lazy<Mutex<Store>> = Lazy::new(|| Mutex::new(Store::default()));
-
-fn store() -> MutexGuard<'static, Store> {
-    STORE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-pub fn clear() {
-    *store() = Store::default();
-    HANDED.with(|h| h.set(None));
-}
+use super::state::{self, Endpoint};
+use crate::core::resync::SkipKind;
 
 /// First pass: the bytes of a tvb (`len` long, starting at TCP sequence number `seq`; `payload`
 /// is what was captured of them) are about to go to `tcp_dissect_pdus`. Decides how many bytes
@@ -44,7 +16,8 @@ pub fn first_pass_tvb(
     len: u32,
     payload: impl FnOnce() -> Vec<u8>,
 ) {
-    let mut st = store();
+    let mut guard = state::capture();
+    let st = &mut guard.resync;
     let key = (conv, src);
     let r = st.dirs.entry(key.clone()).or_default();
     let bytes = if r.needs_payload(seq) {
@@ -60,7 +33,8 @@ pub fn first_pass_tvb(
 
 /// Bytes to skip at the start of the tvb of `frame` that starts at `seq`.
 pub fn skip_of(frame: u32, seq: u32) -> Option<(u32, SkipKind)> {
-    let st = store();
+    let guard = state::capture();
+    let st = &guard.resync;
     if st.skips.is_empty() {
         return None;
     }
@@ -79,8 +53,8 @@ pub enum Seen {
 
 /// First pass, from the length callback, for the tvb of `frame` starting at `tvb_seq`.
 pub fn seen(frame: u32, tvb_seq: u32, header_seq: u32, what: Seen) {
-    let mut guard = store();
-    let st = &mut *guard;
+    let mut guard = state::capture();
+    let st = &mut guard.resync;
     let Some((f, s, key)) = &st.current else {
         return;
     };
@@ -97,29 +71,28 @@ pub fn seen(frame: u32, tvb_seq: u32, header_seq: u32, what: Seen) {
     }
 }
 
-thread_local! {
-    /// The skip unit the length callback just returned: (frame, tvb seq, length, kind). The PDU
-    /// callback that follows shows it instead of parsing a frame.
-    static HANDED: Cell<Option<(u32, u32, u32, SkipKind)>> = const { Cell::new(None) };
-}
-
+/// The length callback just returned a skip unit for `frame`'s tvb at `seq` (its length, and
+/// why): the PDU callback that follows shows it instead of parsing a frame. Kept in the capture's
+/// state (both callbacks run in one dissection of the packet; stale entries never match).
 pub fn hand_over(frame: u32, seq: u32, len: u32, kind: SkipKind) {
-    HANDED.with(|h| h.set(Some((frame, seq, len, kind))));
+    state::capture().resync.handed = Some((frame, seq, len, kind));
 }
 
 /// The skip unit handed over for this PDU (its length, equal to the PDU's), or a note (length 0)
 /// for the frame that starts this tvb.
 pub fn take_handed(frame: u32, seq: u32, len: u32) -> Option<(u32, SkipKind)> {
-    HANDED.with(|h| match h.get() {
+    let mut guard = state::capture();
+    let h = &mut guard.resync.handed;
+    match *h {
         Some((f, s, l, kind)) if (f, s) == (frame, seq) && (l == len || l == 0) => {
-            h.set(None);
+            *h = None;
             Some((l, kind))
         }
         _ => None,
-    })
+    }
 }
 
 /// Forget a handed-over unit (the length callback moved on to a real frame).
 pub fn clear_handed() {
-    HANDED.with(|h| h.set(None));
+    state::capture().resync.handed = None;
 }

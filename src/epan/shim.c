@@ -10,6 +10,8 @@
 #include <epan/ftypes/ftypes.h>
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/prefs.h>
+#include <epan/address.h>
 
 void wsk_log_warning(const char *msg)
 {
@@ -44,46 +46,6 @@ int wsk_call_dissector_guarded(dissector_handle_t handle, tvbuff_t *tvb, packet_
     return ret;
 }
 
-int wsk_set_wanted_hfids(dissector_handle_t handle, const int *ids, int n)
-{
-    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    int kept = 0;
-    for (int i = 0; i < n; i++) {
-        if (ids[i] > 0) {
-            g_array_append_val(wanted, ids[i]);
-            kept++;
-        }
-    }
-    set_postdissector_wanted_hfids(handle, wanted);
-    return kept;
-}
-
-/* Copy the value of the first FT_STRING field `hfid` found in the packet's tree into `out`
- * (NUL-terminated, truncated to out_len-1). Returns the full value length, or 0 if absent. */
-size_t wsk_tree_string_field(proto_tree *tree, int hfid, char *out, size_t out_len)
-{
-    if (!tree || hfid <= 0 || !out || out_len == 0)
-        return 0;
-    GPtrArray *items = proto_get_finfo_ptr_array(tree, hfid);
-    if (!items || items->len == 0)
-        return 0;
-    field_info *fi = (field_info *)g_ptr_array_index(items, 0);
-    if (!fi)
-        return 0;
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
-    const char *s = fvalue_get_string(fi->value);
-#else
-    const char *s = fvalue_get_string(&fi->value);
-#endif
-    if (!s)
-        return 0;
-    size_t n = strlen(s);
-    size_t c = n < out_len - 1 ? n : out_len - 1;
-    memcpy(out, s, c);
-    out[c] = '\0';
-    return n == 0 ? 0 : n;
-}
-
 /* ---- Dissector entry points -------------------------------------------------------------------
  * They live in C so that a Wireshark exception thrown by tcp_dissect_pdus or by HTTP (a longjmp to
  * TCP's TRY) only ever crosses C frames. The Rust callbacks they call never call a throwing
@@ -91,7 +53,7 @@ size_t wsk_tree_string_field(proto_tree *tree, int hfid, char *out, size_t out_l
 extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
 extern guint wsk_rs_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data);
 extern int wsk_rs_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
-extern int wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+extern int wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
 
 static dissector_handle_t wsk_ws_handle;
 static dissector_handle_t wsk_http_handle;
@@ -127,12 +89,29 @@ guint32 wsk_tcpinfo_seq(const void *tcpinfo)
     return ((const struct tcpinfo *)tcpinfo)->seq;
 }
 
+/* Was this dissector called by HTTP (after a 101, through "http.upgrade")? Then bytes are never
+ * handed back to HTTP: the two would pass the same bytes to each other until Wireshark stops them
+ * at gui.max_tree_depth. */
+static int wsk_called_by_http(packet_info *pinfo)
+{
+    static int proto_http = -1;
+    if (!pinfo->layers || !wsk_ws_handle)
+        return 0;
+    if (proto_http < 0)
+        proto_http = proto_get_id_by_filter_name("http");
+    for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
+        if (GPOINTER_TO_INT(wmem_list_frame_data(f)) == proto_http)
+            return 1;
+    }
+    return 0;
+}
+
 int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     struct tcpinfo *ti = wsk_tcpinfo(pinfo, data);
     /* 1: the bytes are the HTTP handshake (Decode As, or a connection the heuristic claimed). */
     int what = wsk_rs_prepare(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0);
-    if (what == 1 && wsk_http_handle) {
+    if (what == 1 && wsk_http_handle && !wsk_called_by_http(pinfo)) {
         /* Each dissector layer lowers can_desegment; give HTTP what TCP gave us, so that it can
          * reassemble headers and bodies that span segments (as TLS does for its payload). */
         pinfo->can_desegment = pinfo->saved_can_desegment;
@@ -154,7 +133,9 @@ int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
 
 WSK_HEUR_RET wsk_heur_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    if (!wsk_ws_handle || !wsk_rs_heur_check(tvb, pinfo, tree))
+    /* TCP hands its heuristics a struct tcpinfo: the sequence number of the tvb's first byte. */
+    struct tcpinfo *ti = (struct tcpinfo *)data;
+    if (!wsk_ws_handle || !wsk_rs_heur_check(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0))
         return FALSE;
     /* From this frame on: earlier segments (seen before a mid-stream decision) stay TCP's. */
     conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), pinfo->num, wsk_ws_handle);
@@ -175,26 +156,44 @@ void wsk_add_heuristic(const char *internal_name, int proto)
                        HEURISTIC_ENABLE);
 }
 
-/* The value of the last FT_UINT* field `hfid` in the packet's tree (the innermost layer). */
-int wsk_tree_uint_field(proto_tree *tree, int hfid, guint32 *out)
-{
-    if (!tree || hfid <= 0 || !out)
-        return 0;
-    GPtrArray *items = proto_get_finfo_ptr_array(tree, hfid);
-    if (!items || items->len == 0)
-        return 0;
-    field_info *fi = (field_info *)g_ptr_array_index(items, items->len - 1);
-    if (!fi)
-        return 0;
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
-    *out = fvalue_get_uinteger(fi->value);
-#else
-    *out = fvalue_get_uinteger(&fi->value);
-#endif
-    return 1;
-}
-
 int wsk_heur_name_taken(const char *internal_name)
 {
     return find_heur_dissector_by_unique_short_name(internal_name) != NULL;
+}
+
+/* Where the network-layer source address (IPv4 or IPv6, set by the innermost IP layer) lies within
+ * the frame's bytes: its offset, with *version set to 4 or 6; -1 when it is not an IP address or
+ * not in `frame` (e.g. reassembled from fragments). The IP header starts 12 (IPv4) or 8 (IPv6)
+ * bytes before it. */
+int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version)
+{
+    const address *a = &pinfo->net_src;
+    if (!frame || !a->data || (a->type != AT_IPv4 && a->type != AT_IPv6))
+        return -1;
+    guint cap = tvb_captured_length(frame);
+    if (cap == 0)
+        return -1;
+    /* The whole captured range: tvb_get_ptr cannot throw. */
+    uintptr_t base = (uintptr_t)tvb_get_ptr(frame, 0, (gint)cap);
+    uintptr_t p = (uintptr_t)a->data;
+    if (p < base || p + (guint)a->len > base + cap)
+        return -1;
+    *version = a->type == AT_IPv4 ? 4 : 6;
+    return (int)(p - base);
+}
+
+/* The packet's data source number `i` (0 is the frame itself), or NULL. */
+tvbuff_t *wsk_data_source(packet_info *pinfo, int i)
+{
+    GSList *l = g_slist_nth(pinfo->data_src, (guint)i);
+    return l ? get_data_source_tvb((const struct data_source *)l->data) : NULL;
+}
+
+/* Is there room for `n` more items in the tree (gui.max_tree_items)? Adding past the limit throws,
+ * which must never happen while Rust frames are on the stack. */
+int wsk_tree_has_room(proto_tree *tree, unsigned n)
+{
+    if (!tree || !tree->tree_data)
+        return 1;
+    return tree->tree_data->count + n < prefs.gui_max_tree_items;
 }

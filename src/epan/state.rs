@@ -1,28 +1,31 @@
-//! What the first (in-order) pass learns, kept so that every later visit of a packet — `tshark -2`,
-//! the GUI clicking around in any order — shows exactly the same: per connection (handshake,
-//! direction, the core's message state) and per WebSocket frame (the core's outcome).
+//! The one owner of per-capture state: what the first (in-order) pass learns, kept so that every
+//! later visit of a packet — `tshark -2`, the GUI or sharkd clicking around in any order — shows
+//! exactly the same.
 //!
-//! Plain Rust maps behind one mutex, cleared by Wireshark's init/cleanup routines when a capture
-//! file is opened or closed. Frames are keyed by (frame number, ordinal of the WebSocket frame
-//! within that packet's dissection), which is the same on every visit of the packet.
+//! Lifecycle: [`Capture`] is empty when a capture file is opened (Wireshark's init routine) and
+//! dropped when it is closed or re-dissected from scratch (cleanup routine, then init again).
+//! During the first pass every packet is fed in capture order (`fd->visited` is false) and the
+//! features store per connection (handshake, directions, message state, close state, keep-alive
+//! tracker, mid-stream detector, gap tracker) and per frame (what to show). A revisit only looks
+//! up what the first pass stored for that frame; it never recomputes from other dissectors' trees
+//! or from the order of clicks.
+//!
+//! One mutex, taken once per callback section and never nested (callers copy what they need and
+//! drop the guard before calling into Wireshark).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use once_cell::sync::Lazy;
 
+pub use super::pkt::Endpoint;
 use crate::core::anomaly::Anomaly;
-use crate::core::closing::{CloseRole, Closing, End};
+use crate::core::closing::{CloseRole, Closing};
 use crate::core::deflate::{self, InflateIssue, Inflater};
 use crate::core::frame::FrameHeader;
+use crate::core::keepalive::{Event, Tracker};
 use crate::core::message::{Config, Connection, Direction, FrameOutcome};
-
-/// One side of a TCP connection: address type, address bytes and port.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Endpoint {
-    pub addr_type: i32,
-    pub addr: Vec<u8>,
-    pub port: u32,
-}
+use crate::core::midstream::Detector;
+use crate::core::resync::{Resync, SkipKind};
 
 #[derive(Clone, Debug, Default)]
 pub struct Handshake {
@@ -59,19 +62,95 @@ pub struct FrameRecord {
     pub extra: Vec<Anomaly>,
 }
 
+/// What the 101 response of a connection shows (stored on the first pass, keyed by its frame).
+#[derive(Clone, Debug)]
+pub struct HandshakeShown {
+    pub request_frame: Option<u32>,
+    pub key: Option<String>,
+    /// None: the 101 carried no readable Sec-WebSocket-Accept.
+    pub accept: Option<String>,
+    pub protocol: Option<String>,
+    pub extensions: Option<String>,
+}
+
+/// WebSocket state: per connection, per frame.
 #[derive(Default)]
 pub struct Store {
     pub conns: HashMap<u32, ConnState>,
     pub frames: HashMap<(u32, u32), Arc<FrameRecord>>,
-    /// The first TCP FIN/RST of a WebSocket connection: (connection, how it ended).
-    pub ends: HashMap<u32, (u32, End)>,
+    /// The first TCP FIN/RST of a WebSocket connection → its connection (the connection's
+    /// `Closing` tells how it ended, as far as the capture has been read).
+    pub ends: HashMap<u32, u32>,
+    /// 101 responses: what their handshake item shows.
+    pub handshakes: HashMap<u32, HandshakeShown>,
+    /// The last frame whose handshake bytes were looked at (first pass, in order).
+    pub learnt: u32,
 }
 
-static STORE: Lazy<Mutex<Store>> = Lazy::new(|| Mutex::new(Store::default()));
+/// Keep-alive state: one tracker per TCP connection, the events of each frame.
+#[derive(Default)]
+pub struct KaStore {
+    pub trackers: HashMap<u32, Tracker>,
+    /// Frame → (connection, events of that frame).
+    pub events: HashMap<u32, (u32, Vec<Event>)>,
+    /// The last frame whose TCP segment was fed (a frame may be offered twice: by the WebSocket
+    /// dissector for a one-byte segment, and by the postdissector).
+    pub last_fed: u32,
+}
 
-/// The store; a panic elsewhere while it was held does not make it unusable.
-pub fn store() -> MutexGuard<'static, Store> {
-    STORE.lock().unwrap_or_else(|e| e.into_inner())
+/// Mid-stream detection: where a direction stands before its frame structure is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Not in sync yet: find the first frame header in the next segment.
+    Unknown,
+    /// This many bytes of a frame begun earlier still come first.
+    Remaining(u64),
+    /// Segments start where the previous one's frames left off (TCP reassembly does the rest).
+    Synced,
+}
+
+pub struct MidConn {
+    pub det: Detector,
+    /// Endpoint of direction A (the sender of the first segment seen).
+    pub a: Endpoint,
+    pub skip: [Skip; 2],
+    pub claimed: bool,
+}
+
+#[derive(Default)]
+pub struct MidStore {
+    pub conns: HashMap<u32, MidConn>,
+    /// Frame → bytes at the start of its segment that belong to a frame begun before the capture.
+    pub skips: HashMap<u32, u32>,
+}
+
+/// Gap tracking: one [`Resync`] per direction of each connection.
+#[derive(Default)]
+pub struct ResyncStore {
+    pub dirs: HashMap<(u32, Endpoint), Resync>,
+    /// (frame, sequence number of the tvb) → bytes at its start that are not frames, and why.
+    pub skips: HashMap<(u32, u32), (u32, SkipKind)>,
+    /// The tvb being dissected on the first pass: (frame, its sequence number, its direction).
+    pub current: Option<(u32, u32, (u32, Endpoint))>,
+    /// The skip unit the length callback returned last: (frame, tvb seq, length, kind).
+    pub handed: Option<(u32, u32, u32, SkipKind)>,
+}
+
+/// Everything the plugin keeps about one capture file.
+#[derive(Default)]
+pub struct Capture {
+    pub ws: Store,
+    pub ka: KaStore,
+    pub mid: MidStore,
+    pub resync: ResyncStore,
+}
+
+static CAPTURE: Lazy<Mutex<Capture>> = Lazy::new(|| Mutex::new(Capture::default()));
+
+/// The capture's state; a panic elsewhere while it was held does not make it unusable. Never
+/// call this while holding its guard (the mutex is not re-entrant).
+pub fn capture() -> MutexGuard<'static, Capture> {
+    CAPTURE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub fn config_for(hs: &Handshake, max_message: usize) -> Config {
@@ -182,7 +261,8 @@ impl Store {
 }
 
 impl Store {
-    /// First pass: the first FIN or RST of a WebSocket connection (others are ignored).
+    /// First pass: a FIN or RST of a WebSocket connection. The first one carries `ws.end`; later
+    /// segments (the peer's Close after a half-close, its FIN) can still settle how it ended.
     pub fn on_tcp_end(&mut self, conv: u32, frame: u32, src: &Endpoint, rst: bool) {
         let Some(cs) = self.conns.get_mut(&conv) else {
             return;
@@ -198,8 +278,8 @@ impl Store {
             (None, Some(_)) => Direction::Client,
             (None, None) => return,
         };
-        if let Some(end) = cs.closing.on_tcp_end(by, rst) {
-            self.ends.insert(frame, (conv, end));
+        if cs.closing.on_tcp_end_in(frame, by, rst).is_some() {
+            self.ends.insert(frame, conv);
         }
     }
 }
@@ -254,18 +334,8 @@ fn inflate(
     (Some(out.data), extra)
 }
 
-fn clear() {
+/// Forget everything (a capture file is opened, closed, or dissected again from scratch).
+pub fn clear() {
     // Replace, not clear: the old maps' memory is freed (memcheck finds nothing at exit).
-    *store() = Store::default();
-    super::midstream::clear();
-    super::keepalive::clear();
-    super::resync::clear();
-}
-
-pub extern "C" fn init_routine() {
-    super::guard::guard("init_routine", (), clear);
-}
-
-pub extern "C" fn cleanup_routine() {
-    super::guard::guard("cleanup_routine", (), clear);
+    *capture() = Capture::default();
 }

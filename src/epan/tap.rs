@@ -65,8 +65,8 @@ pub unsafe fn queue(
     end: Option<(&str, bool)>,
 ) {
     let (client, server, from_client) = {
-        let st = state::store();
-        let Some(cs) = st.conns.get(&conv) else {
+        let st = state::capture();
+        let Some(cs) = st.ws.conns.get(&conv) else {
             return;
         };
         let fc = match (from, &cs.client, &cs.server) {

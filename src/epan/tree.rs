@@ -5,11 +5,10 @@ use std::ffi::CString;
 use std::os::raw::{c_int, c_uint};
 use std::ptr;
 
-use super::dissect::MAX_REASSEMBLED_FRAME;
-use super::register::*;
+use super::ids::*;
+use super::pkt::*;
 use super::state::{self, FrameRecord};
 use super::sys;
-use super::util::*;
 use crate::core::anomaly::Anomaly;
 use crate::core::closing::CloseRole;
 use crate::core::frame::{FrameHeader, LengthForm};
@@ -127,7 +126,9 @@ pub(super) unsafe fn build_tree(
             s.shown as c_int,
             sys::ENC_NA as c_uint,
         );
-        if o.msg_type == 1 && !hdr.opcode.is_control() {
+        // A compressed frame's payload is deflate data, not text (RFC 7692 §6): its text is the
+        // inflated message, shown below on the frame that completes it.
+        if o.msg_type == 1 && !hdr.opcode.is_control() && !o.compressed {
             sys::proto_tree_add_item(
                 st,
                 hf(F::PayloadText),
@@ -157,8 +158,8 @@ pub(super) unsafe fn build_tree(
     if let Some(role) = rec.close_role {
         let (initiator, reply_in) = match conv_index(pinfo, true) {
             Some(conv) => {
-                let st = state::store();
-                let c = st.conns.get(&conv).map(|c| &c.closing);
+                let st = state::capture();
+                let c = st.ws.conns.get(&conv).map(|c| &c.closing);
                 (
                     c.and_then(|c| c.initiator()),
                     c.and_then(|c| c.reply_in((*pinfo).num)),
@@ -247,6 +248,18 @@ pub(super) unsafe fn build_tree(
             (None, None) => (tvb, 0),
         };
         message_view = Some((mtvb, mlen));
+        // The inflated text of a compressed message is this frame's text too (as Wireshark's
+        // websocket.payload.text), so one filter finds text on compressed and plain connections.
+        if o.msg_type == 1 && o.compressed && rec.inflated.is_some() && mlen > 0 {
+            sys::proto_tree_add_item(
+                st,
+                hf(F::PayloadText),
+                mtvb,
+                0,
+                mlen as c_int,
+                sys::ENC_UTF_8 as c_uint,
+            );
+        }
         if o.msg_type == 1 {
             let it = sys::proto_tree_add_item(
                 mst,
@@ -308,8 +321,8 @@ pub(super) unsafe fn dispatch(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool)
         return;
     };
     let (proto, port) = {
-        let st = state::store();
-        let cs = st.conns.get(&conv);
+        let st = state::capture();
+        let cs = st.ws.conns.get(&conv);
         (
             cs.and_then(|c| c.hs.protocol.clone()),
             cs.and_then(|c| c.server.as_ref().map(|e| e.port))

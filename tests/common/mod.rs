@@ -2,6 +2,7 @@
 //! small hand-made captures.
 #![allow(dead_code)]
 pub mod pcap;
+pub mod sharkd;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -134,6 +135,11 @@ fn chmod_tree(p: &Path) {
 impl Tshark {
     /// Run tshark (as "nobody" when we are root: root ignores personal plugins); returns stdout.
     pub fn run(&self, args: &[&str]) -> String {
+        self.run_both(args).0
+    }
+
+    /// As [`Tshark::run`], returning stdout and stderr.
+    pub fn run_both(&self, args: &[&str]) -> (String, String) {
         let mut cmd = if self.as_nobody {
             let mut c = Command::new("setpriv");
             c.args([
@@ -159,7 +165,10 @@ impl Tshark {
             !stderr.contains("ws-keepalive: panic"),
             "plugin panicked: {stderr}"
         );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr.into_owned(),
+        )
     }
 
     /// A committed capture from tests/captures, copied where tshark's user can read it.

@@ -76,6 +76,7 @@ fn as_str() {
     assert_eq!(Kind::Ack.as_str(), "ack");
     assert_eq!(Kind::Ping.as_str(), "ping");
     assert_eq!(Kind::Pong.as_str(), "pong");
+    assert_eq!(Kind::Reset.as_str(), "reset");
     assert_eq!(Style::ZeroByte.as_str(), "zero-byte");
     assert_eq!(Style::OneByte.as_str(), "one-byte");
 }
@@ -553,4 +554,175 @@ fn tcp_approx_bytes_bounded_by_events() {
         c.t.verdict(c.frame).as_deref(),
         Some("peer unresponsive after 1000 probes")
     );
+}
+
+// The three outcomes of a probe (shared/seeds: ACK = alive, RST = the peer
+// restarted or forgot the connection, nothing = the prober gives up).
+
+#[test]
+fn outcome_ack_the_peer_is_alive() {
+    let mut c = established();
+    let (pf, ev) = c.ack(10 * S, 0, A + 100, B + 201);
+    assert_eq!(one(ev).kind, Kind::Probe);
+    let (af, ev) = c.ack(10 * S + 40 * MS, 1, B + 201, A + 101);
+    let a = one(ev);
+    assert_eq!((a.kind, a.from, a.reply_to), (Kind::Ack, 1, Some(pf)));
+    assert_eq!(c.t.reply_in(pf), Some(af));
+    assert!(!c.t.unanswered(pf));
+    assert_eq!(c.t.verdict(pf), None);
+    assert_eq!(c.t.verdict(af), None);
+}
+
+#[test]
+fn outcome_rst_from_the_peer_answers_the_probe() {
+    let mut c = established();
+    let (pf, ev) = c.ack(10 * S, 0, A + 100, B + 201);
+    assert_eq!(one(ev).num, Some(1));
+    // A host without the connection answers a segment that has ACK with a RST
+    // whose seq is that ACK number and without the ACK flag (Linux
+    // tcp_v4_send_reset), 40 us later.
+    let (rf, ev) = c.seg(10 * S + 40_000, 1, B + 201, 0, 0, F_RST);
+    let r = one(ev);
+    assert_eq!(
+        r,
+        Event {
+            frame: rf,
+            layer: Layer::Tcp,
+            kind: Kind::Reset,
+            from: 1,
+            style: None,
+            num: None,
+            idle_ns: None,
+            interval_ns: None,
+            reply_to: Some(pf),
+            rtt_ns: Some(40_000),
+            unsolicited: false,
+        }
+    );
+    assert_eq!(c.t.reply_in(pf), Some(rf));
+    assert!(!c.t.unanswered(pf));
+    assert_eq!(
+        c.t.verdict(pf).as_deref(),
+        Some("peer reset the connection (it restarted or forgot it)")
+    );
+    assert_eq!(
+        c.t.verdict(rf).as_deref(),
+        Some("answers probe #1: peer reset the connection (it restarted or forgot it)")
+    );
+    assert_eq!(c.t.reply_in(rf), None);
+    assert!(!c.t.unanswered(rf));
+}
+
+#[test]
+fn outcome_rst_ack_from_the_peer_is_a_reset_not_an_ack() {
+    // A peer that still has the connection but aborts it (SO_LINGER 0) sends
+    // RST|ACK whose ack covers the probe: still the connection's end, not "alive".
+    let mut c = established();
+    let (pf, _) = c.ack(10 * S, 0, A + 100, B + 201);
+    let (rf, ev) = c.seg(10 * S + MS, 1, B + 201, A + 101, 0, F_RST | F_ACK);
+    let r = one(ev);
+    assert_eq!(
+        (r.kind, r.reply_to, r.rtt_ns),
+        (Kind::Reset, Some(pf), Some(MS))
+    );
+    assert_eq!(c.t.reply_in(pf), Some(rf));
+    assert!(!c.t.unanswered(pf));
+    assert!(c.t.verdict(rf).unwrap().starts_with("answers probe #1: "));
+}
+
+#[test]
+fn outcome_silence_then_the_prober_gives_up() {
+    let mut c = established();
+    let probes: Vec<u32> = (0..3)
+        .map(|i| c.ack(10 * S + i * S, 0, A + 100, B + 201).0)
+        .collect();
+    // The prober's own kernel gives up (ETIMEDOUT) and sends the RST.
+    let (rf, ev) = c.seg(13 * S, 0, A + 101, B + 201, 0, F_RST | F_ACK);
+    assert!(ev.is_empty(), "the prober's RST answers nothing: {ev:?}");
+    for &p in &probes {
+        assert!(c.t.unanswered(p));
+        assert_eq!(c.t.reply_in(p), None);
+    }
+    assert_eq!(
+        c.t.verdict(rf).as_deref(),
+        Some("reset after 3 unanswered probes")
+    );
+    assert_eq!(
+        c.t.verdict(probes[2]).as_deref(),
+        Some("peer unresponsive after 3 probes")
+    );
+}
+
+#[test]
+fn outcome_silence_and_nothing_more() {
+    let mut c = established();
+    let (p1, _) = c.ack(10 * S, 0, A + 100, B + 201);
+    let (p2, _) = c.ack(11 * S, 0, A + 100, B + 201);
+    let (p3, _) = c.ack(12 * S, 0, A + 100, B + 201);
+    for p in [p1, p2, p3] {
+        assert!(c.t.unanswered(p));
+    }
+    assert_eq!(
+        c.t.verdict(p3).as_deref(),
+        Some("peer unresponsive after 3 probes")
+    );
+}
+
+#[test]
+fn ack_then_the_peer_restarts() {
+    // What tests/captures/ka_rst.pcapng shows: probe 1 answered by an ACK,
+    // the server's kernel then forgets the connection, probe 2 gets a RST.
+    let mut c = established();
+    let (p1, _) = c.ack(10 * S, 0, A + 100, B + 201);
+    let (a1, _) = c.ack(10 * S + MS, 1, B + 201, A + 101);
+    let (p2, ev) = c.ack(20 * S, 0, A + 100, B + 201);
+    assert_eq!(one(ev).num, Some(2));
+    let (rf, ev) = c.seg(20 * S + 40_000, 1, B + 201, 0, 0, F_RST);
+    assert_eq!(one(ev).reply_to, Some(p2));
+    assert_eq!(c.t.reply_in(p1), Some(a1));
+    assert_eq!(c.t.reply_in(p2), Some(rf));
+    assert!(!c.t.unanswered(p1) && !c.t.unanswered(p2));
+    assert_eq!(c.t.verdict(p1), None);
+    assert_eq!(
+        c.t.verdict(rf).as_deref(),
+        Some("answers probe #2: peer reset the connection (it restarted or forgot it)")
+    );
+}
+
+#[test]
+fn unanswered_probes_then_the_peer_resets_the_last() {
+    // The path was down for two probes, then the peer (rebooted meanwhile)
+    // answers the third with a RST: the first two stay unanswered.
+    let mut c = established();
+    let (p1, _) = c.ack(10 * S, 0, A + 100, B + 201);
+    let (p2, _) = c.ack(11 * S, 0, A + 100, B + 201);
+    let (p3, _) = c.ack(12 * S, 0, A + 100, B + 201);
+    let (rf, ev) = c.seg(12 * S + MS, 1, B + 201, 0, 0, F_RST);
+    assert_eq!(one(ev).reply_to, Some(p3));
+    assert!(c.t.unanswered(p1) && c.t.unanswered(p2));
+    assert!(!c.t.unanswered(p3));
+    assert_eq!(c.t.verdict(p2), None);
+    assert_eq!(
+        c.t.verdict(p3).as_deref(),
+        Some("peer reset the connection (it restarted or forgot it)")
+    );
+    assert_eq!(
+        c.t.verdict(rf).as_deref(),
+        Some("answers probe #3: peer reset the connection (it restarted or forgot it)")
+    );
+}
+
+#[test]
+fn a_peer_rst_without_an_outstanding_probe_is_nothing() {
+    let mut c = established();
+    let (rf, ev) = c.seg(10 * S, 1, B + 201, A + 101, 0, F_RST | F_ACK);
+    assert!(ev.is_empty());
+    assert_eq!(c.t.verdict(rf), None);
+    // After data, the probe run is over: a RST is no answer either.
+    let (p1, _) = c.ack(20 * S, 0, A + 100, B + 201);
+    c.seg(21 * S, 0, A + 101, B + 201, 10, F_ACK);
+    let (rf, ev) = c.seg(21 * S + MS, 1, B + 201, A + 111, 0, F_RST | F_ACK);
+    assert!(ev.is_empty());
+    assert_eq!(c.t.verdict(rf), None);
+    assert!(c.t.unanswered(p1));
 }

@@ -1,18 +1,27 @@
-//! Small helpers shared by the callbacks: copying captured bytes (checked, never throwing),
-//! endpoints and conversations of a packet, and generated tree items.
+//! The packet layer: what a callback reads of the packet it was given (captured bytes, checked so
+//! that nothing throws; endpoints, conversation, the TCP segment from the header bytes) and the
+//! generated tree items it adds. Imports only the bindings and the ids.
 use std::ffi::{c_void, CString};
-use std::os::raw::{c_char, c_int, c_uint};
+use std::os::raw::{c_int, c_uint};
 use std::ptr;
 
-use super::register::hf;
-use super::state::Endpoint;
+use super::ids::hf;
 use super::sys;
+use crate::core::tcphdr::{self, TcpHeader};
 use crate::fields::F;
 
 pub(super) type Tvb = *mut sys::tvbuff_t;
 pub(super) type Pinfo = *mut sys::packet_info;
 pub(super) type Tree = *mut sys::proto_tree;
 pub(super) type Item = *mut sys::proto_item;
+
+/// One side of a TCP connection: address type, address bytes and port.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    pub addr_type: i32,
+    pub addr: Vec<u8>,
+    pub port: u32,
+}
 
 pub(super) fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\\0")).unwrap_or_default()
@@ -76,18 +85,51 @@ pub(super) unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
     }
 }
 
-pub(super) unsafe fn tree_string(tree: Tree, hfid: c_int) -> Option<String> {
-    if tree.is_null() || hfid <= 0 {
+/// This packet's TCP segment as its header bytes say (no protocol tree needed), and where its
+/// payload lies in the frame.
+pub(super) struct Segment {
+    pub hdr: TcpHeader,
+    /// Offset of the TCP payload in the frame's bytes, and how much of it was captured.
+    pub payload_at: usize,
+    pub payload_captured: usize,
+}
+
+/// The frame's own bytes (data source 0), whichever tvb of the packet a callback was given.
+pub(super) unsafe fn frame_tvb(pinfo: Pinfo) -> Tvb {
+    // SAFETY (caller): pinfo is the live packet; its data source list holds the frame first.
+    sys::wsk_data_source(pinfo, 0)
+}
+
+/// The TCP segment this packet carries: found through the network-layer source address, which
+/// the innermost IP layer points into the frame's bytes; checked against TCP's ports.
+pub(super) unsafe fn tcp_segment(pinfo: Pinfo, frame: Tvb) -> Option<Segment> {
+    if frame.is_null() || (*pinfo).ptype != sys::port_type_PT_TCP {
         return None;
     }
-    let mut buf = vec![0u8; 8192];
-    let n = sys::wsk_tree_string_field(tree, hfid, buf.as_mut_ptr() as *mut c_char, buf.len());
-    if n == 0 {
+    let mut version: c_int = 0;
+    let at = sys::wsk_net_src_offset(pinfo, frame, &mut version);
+    if at < 0 {
         return None;
     }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    buf.truncate(end);
-    Some(String::from_utf8_lossy(&buf).into_owned())
+    let ip_at = (at as usize).checked_sub(if version == 4 { 12 } else { 8 })?;
+    let cap = sys::tvb_captured_length(frame) as usize;
+    let head = copy_captured(frame, ip_at, 512);
+    let hdr = tcphdr::parse(&head, cap - ip_at)?;
+    if u32::from(hdr.src_port) != (*pinfo).srcport || u32::from(hdr.dst_port) != (*pinfo).destport {
+        return None;
+    }
+    let payload_at = ip_at + hdr.payload_offset;
+    Some(Segment {
+        hdr,
+        payload_at,
+        payload_captured: cap.saturating_sub(payload_at).min(hdr.payload_len as usize),
+    })
+}
+
+/// Is there room for `n` more tree items before Wireshark's item limit (which throws)?
+pub(super) unsafe fn tree_has_room(tree: Tree, n: u32) -> bool {
+    // SAFETY (caller): tree is null or the packet's live tree.
+    sys::wsk_tree_has_room(tree, n) != 0
 }
 
 pub(super) unsafe fn add_string(tree: Tree, f: F, tvb: Tvb, value: &str) -> Item {
@@ -127,5 +169,6 @@ pub(super) unsafe fn child_tvb(
 /// Is `name` among the protocols of this packet? (`gboolean` in 4.0, `bool` from 4.2.)
 #[allow(clippy::unnecessary_cast)]
 pub(super) unsafe fn frame_has_protocol(pinfo: Pinfo, name: &std::ffi::CStr) -> bool {
+    // SAFETY (caller): pinfo is the live packet; its layer list lives as long as it.
     sys::proto_is_frame_protocol((*pinfo).layers, name.as_ptr()) as i32 != 0
 }
