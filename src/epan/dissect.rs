@@ -29,15 +29,23 @@ const MAX_TREES_PER_PACKET: u32 = 2000;
 /// Ordinal of the next WebSocket frame within this dissection of the packet. The counter lives in
 /// the packet-scoped pool, so it restarts at 0 every time the packet is dissected again.
 unsafe fn next_ordinal(pinfo: Pinfo) -> u32 {
-    let proto = proto_ws();
-    let cur = sys::p_get_proto_data((*pinfo).pool, pinfo, proto, 0) as usize;
-    sys::p_set_proto_data((*pinfo).pool, pinfo, proto, 0, (cur + 1) as *mut c_void);
-    cur as u32
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let proto = proto_ws();
+        let cur = sys::p_get_proto_data((*pinfo).pool, pinfo, proto, 0) as usize;
+        sys::p_set_proto_data((*pinfo).pool, pinfo, proto, 0, (cur + 1) as *mut c_void);
+        cur as u32
+    }
 }
 
 unsafe fn starts_with_http(tvb: Tvb) -> bool {
-    let head = copy_captured(tvb, 0, 8);
-    head.starts_with(b"GET ") || head.starts_with(b"HTTP/1.")
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let head = copy_captured(tvb, 0, 8);
+        head.starts_with(b"GET ") || head.starts_with(b"HTTP/1.")
+    }
 }
 
 /// Called by the C dissector (`wsk_dissect_ws` in shim.c) before it runs `tcp_dissect_pdus`:
@@ -51,6 +59,7 @@ pub unsafe extern "C" fn wsk_rs_prepare(
     have_seq: c_int,
     seq: u32,
 ) -> c_int {
+    // SAFETY: Wireshark (through shim.c) passes the live tvb, pinfo and tree of this packet.
     guard("wsk_rs_prepare", 0, || unsafe {
         // HTTP may call us for the bytes after a 101 in the same segment, before the postdissector
         // has seen the 101: learn the handshake now (first pass; once per frame).
@@ -112,20 +121,20 @@ pub unsafe extern "C" fn wsk_rs_prepare(
 
 /// First pass: where this tvb stands in its direction's frame structure (see `core::resync`).
 unsafe fn first_pass_resync(tvb: Tvb, pinfo: Pinfo, conv: u32, seq: u32) {
-    let len = sys::tvb_reported_length(tvb);
-    super::resync::first_pass_tvb(
-        conv,
-        src_endpoint(pinfo),
-        (*pinfo).num,
-        seq,
-        len,
-        || unsafe { copy_captured(tvb, 0, 64 * 1024) },
-    );
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let len = sys::tvb_reported_length(tvb);
+        super::resync::first_pass_tvb(conv, src_endpoint(pinfo), (*pinfo).num, seq, len, || {
+            copy_captured(tvb, 0, 64 * 1024)
+        });
+    }
 }
 
 /// The TCP sequence number of the tvb's first byte, when TCP handed it to us (`data` is then
 /// TCP's `struct tcpinfo`, passed on by the C dissector; NULL otherwise).
 unsafe fn tvb_seq(data: *mut c_void) -> Option<u32> {
+    // SAFETY: the caller's contract: `data` is NULL or TCP's live `struct tcpinfo`.
     (!data.is_null()).then(|| unsafe { sys::wsk_tcpinfo_seq(data) })
 }
 
@@ -139,9 +148,10 @@ pub unsafe extern "C" fn wsk_rs_pdu_len(
 ) -> c_uint {
     // After a panic, the rest of the tvb is one unit: 0 would mean "one more segment" to TCP and
     // hide the rest of this direction.
-    let rest = (sys::tvb_reported_length(tvb) as c_int)
-        .saturating_sub(offset)
-        .max(1) as c_uint;
+    // SAFETY: tcp_dissect_pdus passes the live tvb.
+    let reported = unsafe { sys::tvb_reported_length(tvb) } as c_int;
+    let rest = reported.saturating_sub(offset).max(1) as c_uint;
+    // SAFETY: tcp_dissect_pdus passes the live pinfo and tvb, and TCP's tcpinfo (or NULL).
     guard("wsk_rs_pdu_len", rest, || unsafe {
         let off = offset.max(0) as usize;
         let frame = (*pinfo).num;
@@ -199,223 +209,246 @@ pub unsafe extern "C" fn wsk_rs_pdu(
     tree: Tree,
     data: *mut c_void,
 ) -> c_int {
+    // SAFETY: tcp_dissect_pdus passes the live PDU tvb, pinfo and tree.
     guard("wsk_rs_pdu", 0, || unsafe {
         dissect_pdu_inner(tvb, pinfo, tree, tvb_seq(data))
     })
 }
 
 unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>) -> c_int {
-    let reported = sys::tvb_reported_length(tvb) as c_int;
-    let ordinal = next_ordinal(pinfo);
-    let first_in_packet = ordinal == 0;
-    if first_in_packet {
-        sys::col_set_str((*pinfo).cinfo, sys::COL_PROTOCOL as c_int, c"WS".as_ptr());
-        // After a 101 in the same segment, HTTP's Info stays and the frames are appended to it.
-        if !is_response_frame(pinfo) {
-            sys::col_clear((*pinfo).cinfo, sys::COL_INFO as c_int);
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let reported = sys::tvb_reported_length(tvb) as c_int;
+        let ordinal = next_ordinal(pinfo);
+        let first_in_packet = ordinal == 0;
+        if first_in_packet {
+            sys::col_set_str((*pinfo).cinfo, sys::COL_PROTOCOL as c_int, c"WS".as_ptr());
+            // After a 101 in the same segment, HTTP's Info stays and the frames are appended to it.
+            if !is_response_frame(pinfo) {
+                sys::col_clear((*pinfo).cinfo, sys::COL_INFO as c_int);
+            }
+            // Mid-stream: the rest of a frame that began before the capture.
+            let skip = super::midstream::skip_of((*pinfo).num);
+            if skip > 0 && skip as c_int == reported {
+                let ti =
+                    sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
+                let note = cstring(&format!(
+                    ", {skip} bytes of a frame that began before the capture (or before sync)"
+                ));
+                sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
+                let info = cstring(&format!(
+                    "[continuation of a frame begun before the capture, {skip} bytes]"
+                ));
+                sys::col_append_sep_str(
+                    (*pinfo).cinfo,
+                    sys::COL_INFO as c_int,
+                    c" | ".as_ptr(),
+                    info.as_ptr(),
+                );
+                return reported;
+            }
         }
-        // Mid-stream: the rest of a frame that began before the capture.
-        let skip = super::midstream::skip_of((*pinfo).num);
-        if skip > 0 && skip as c_int == reported {
-            let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
-            let note = cstring(&format!(
-                ", {skip} bytes of a frame that began before the capture (or before sync)"
-            ));
+
+        if let Some((n, kind)) =
+            seq.and_then(|s| super::resync::take_handed((*pinfo).num, s, reported as u32))
+        {
+            show_skip(tvb, pinfo, tree, n as c_int, kind);
+            if n > 0 {
+                return reported;
+            }
+        }
+
+        let head = copy_captured(tvb, 0, 14);
+        let hdr = match parse_header(&head) {
+            Status::Complete(h) => h,
+            Status::Partial => {
+                let ti =
+                    sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
+                sys::proto_item_append_text(
+                    ti,
+                    c"%s".as_ptr(),
+                    c", truncated frame header".as_ptr(),
+                );
+                sys::expert_add_info(pinfo, ti, ei(Anomaly::PayloadTruncated));
+                sys::col_append_sep_str(
+                    (*pinfo).cinfo,
+                    sys::COL_INFO as c_int,
+                    c" | ".as_ptr(),
+                    c"[truncated WebSocket frame header]".as_ptr(),
+                );
+                return reported;
+            }
+        };
+
+        // Copy the captured payload once (never more than the frame says), and unmask it.
+        let cap_total = sys::tvb_captured_length(tvb) as usize;
+        let payload_captured =
+            (cap_total.saturating_sub(hdr.header_len) as u64).min(hdr.payload_len) as usize;
+        let complete = payload_captured as u64 == hdr.payload_len;
+        let max_unmask = PREF_MAX_UNMASK.load(Relaxed) as usize;
+        let mut payload = copy_captured(tvb, hdr.header_len, payload_captured);
+        if let Some(key) = hdr.mask {
+            unmask(&mut payload, key, 0);
+        }
+        let shown = payload
+            .len()
+            .min(if hdr.masked { max_unmask } else { usize::MAX });
+
+        let rec = frame_record(pinfo, ordinal, &hdr, &payload, complete);
+        let Some(rec) = rec else { return reported };
+        tap_frame(pinfo, &rec);
+
+        // A compressed message's preview is its inflated text.
+        let preview: &[u8] = match &rec.inflated {
+            Some(d) => d,
+            None => &payload[..shown],
+        };
+        let info = frame_info(&rec.outcome, &hdr, preview);
+        let info_c = cstring(&info);
+        sys::col_append_sep_str(
+            (*pinfo).cinfo,
+            sys::COL_INFO as c_int,
+            c" | ".as_ptr(),
+            info_c.as_ptr(),
+        );
+
+        let s = Shown {
+            header_len: hdr.header_len,
+            payload_captured,
+            shown,
+            payload,
+        };
+        // Wireshark aborts a packet's dissection past gui.max_tree_items; a segment can hold ~32,000
+        // tiny frames, so past this many frames in one packet only the Info column and state are kept.
+        if ordinal < MAX_TREES_PER_PACKET && tree_has_room(tree, 64) {
+            let msg = build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
+            if !msg.is_null() {
+                dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
+            }
+        } else if ordinal == MAX_TREES_PER_PACKET {
+            let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
+            let note = c", further frames of this packet are in the Info column only";
             sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
-            let info = cstring(&format!(
-                "[continuation of a frame begun before the capture, {skip} bytes]"
-            ));
-            sys::col_append_sep_str(
-                (*pinfo).cinfo,
-                sys::COL_INFO as c_int,
-                c" | ".as_ptr(),
-                info.as_ptr(),
-            );
-            return reported;
         }
+        reported
     }
-
-    if let Some((n, kind)) =
-        seq.and_then(|s| super::resync::take_handed((*pinfo).num, s, reported as u32))
-    {
-        show_skip(tvb, pinfo, tree, n as c_int, kind);
-        if n > 0 {
-            return reported;
-        }
-    }
-
-    let head = copy_captured(tvb, 0, 14);
-    let hdr = match parse_header(&head) {
-        Status::Complete(h) => h,
-        Status::Partial => {
-            let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
-            sys::proto_item_append_text(ti, c"%s".as_ptr(), c", truncated frame header".as_ptr());
-            sys::expert_add_info(pinfo, ti, ei(Anomaly::PayloadTruncated));
-            sys::col_append_sep_str(
-                (*pinfo).cinfo,
-                sys::COL_INFO as c_int,
-                c" | ".as_ptr(),
-                c"[truncated WebSocket frame header]".as_ptr(),
-            );
-            return reported;
-        }
-    };
-
-    // Copy the captured payload once (never more than the frame says), and unmask it.
-    let cap_total = sys::tvb_captured_length(tvb) as usize;
-    let payload_captured =
-        (cap_total.saturating_sub(hdr.header_len) as u64).min(hdr.payload_len) as usize;
-    let complete = payload_captured as u64 == hdr.payload_len;
-    let max_unmask = PREF_MAX_UNMASK.load(Relaxed) as usize;
-    let mut payload = copy_captured(tvb, hdr.header_len, payload_captured);
-    if let Some(key) = hdr.mask {
-        unmask(&mut payload, key, 0);
-    }
-    let shown = payload
-        .len()
-        .min(if hdr.masked { max_unmask } else { usize::MAX });
-
-    let rec = frame_record(pinfo, ordinal, &hdr, &payload, complete);
-    let Some(rec) = rec else { return reported };
-    tap_frame(pinfo, &rec);
-
-    // A compressed message's preview is its inflated text.
-    let preview: &[u8] = match &rec.inflated {
-        Some(d) => d,
-        None => &payload[..shown],
-    };
-    let info = frame_info(&rec.outcome, &hdr, preview);
-    let info_c = cstring(&info);
-    sys::col_append_sep_str(
-        (*pinfo).cinfo,
-        sys::COL_INFO as c_int,
-        c" | ".as_ptr(),
-        info_c.as_ptr(),
-    );
-
-    let s = Shown {
-        header_len: hdr.header_len,
-        payload_captured,
-        shown,
-        payload,
-    };
-    // Wireshark aborts a packet's dissection past gui.max_tree_items; a segment can hold ~32,000
-    // tiny frames, so past this many frames in one packet only the Info column and state are kept.
-    if ordinal < MAX_TREES_PER_PACKET && tree_has_room(tree, 64) {
-        let msg = build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
-        if !msg.is_null() {
-            dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
-        }
-    } else if ordinal == MAX_TREES_PER_PACKET {
-        let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
-        let note = c", further frames of this packet are in the Info column only";
-        sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
-    }
-    reported
 }
 
 /// Bytes at the start of a segment that are not parsed as frames (see `core::resync`).
 unsafe fn show_skip(tvb: Tvb, pinfo: Pinfo, tree: Tree, n: c_int, kind: SkipKind) {
-    let (item, info, anomaly) = match kind {
-        SkipKind::Gap { missing } if n == 0 => (
-            format!(", {missing} bytes missing from the capture before this frame"),
-            format!("[{missing} bytes missing from the capture]"),
-            Some(Anomaly::CaptureGap),
-        ),
-        SkipKind::Found if n == 0 => (
-            ", frame structure found again at this frame".to_string(),
-            "[in sync again]".to_string(),
-            Some(Anomaly::Resynchronized),
-        ),
-        SkipKind::Gap { missing } => (
-            format!(
-                ", {n} bytes after {missing} bytes missing from the capture (frame structure lost)"
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let (item, info, anomaly) = match kind {
+            SkipKind::Gap { missing } if n == 0 => (
+                format!(", {missing} bytes missing from the capture before this frame"),
+                format!("[{missing} bytes missing from the capture]"),
+                Some(Anomaly::CaptureGap),
             ),
-            format!("[{missing} bytes missing from the capture; {n} bytes skipped]"),
-            Some(Anomaly::CaptureGap),
-        ),
-        SkipKind::Searching => (
-            format!(", {n} bytes skipped (frame structure lost after a gap in the capture)"),
-            format!("[{n} bytes skipped, not in sync]"),
-            None,
-        ),
-        SkipKind::Found => (
-            format!(", {n} bytes skipped before the frame structure was found again"),
-            format!("[{n} bytes skipped; in sync again]"),
-            Some(Anomaly::Resynchronized),
-        ),
-        SkipKind::Rest => (
-            format!(", {n} bytes continuing a frame begun in an earlier segment"),
-            format!("[continuation, {n} bytes]"),
-            None,
-        ),
-    };
-    let len = if n == 0 { 0 } else { -1 };
-    let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, len, sys::ENC_NA as c_uint);
-    let item = cstring(&item);
-    sys::proto_item_append_text(ti, c"%s".as_ptr(), item.as_ptr());
-    if let Some(a) = anomaly {
-        sys::expert_add_info(pinfo, ti, ei(a));
+            SkipKind::Found if n == 0 => (
+                ", frame structure found again at this frame".to_string(),
+                "[in sync again]".to_string(),
+                Some(Anomaly::Resynchronized),
+            ),
+            SkipKind::Gap { missing } => (
+                format!(
+                    ", {n} bytes after {missing} bytes missing from the capture (frame structure lost)"
+                ),
+                format!("[{missing} bytes missing from the capture; {n} bytes skipped]"),
+                Some(Anomaly::CaptureGap),
+            ),
+            SkipKind::Searching => (
+                format!(", {n} bytes skipped (frame structure lost after a gap in the capture)"),
+                format!("[{n} bytes skipped, not in sync]"),
+                None,
+            ),
+            SkipKind::Found => (
+                format!(", {n} bytes skipped before the frame structure was found again"),
+                format!("[{n} bytes skipped; in sync again]"),
+                Some(Anomaly::Resynchronized),
+            ),
+            SkipKind::Rest => (
+                format!(", {n} bytes continuing a frame begun in an earlier segment"),
+                format!("[continuation, {n} bytes]"),
+                None,
+            ),
+        };
+        let len = if n == 0 { 0 } else { -1 };
+        let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, len, sys::ENC_NA as c_uint);
+        let item = cstring(&item);
+        sys::proto_item_append_text(ti, c"%s".as_ptr(), item.as_ptr());
+        if let Some(a) = anomaly {
+            sys::expert_add_info(pinfo, ti, ei(a));
+        }
+        let info = cstring(&info);
+        sys::col_append_sep_str(
+            (*pinfo).cinfo,
+            sys::COL_INFO as c_int,
+            c" | ".as_ptr(),
+            info.as_ptr(),
+        );
     }
-    let info = cstring(&info);
-    sys::col_append_sep_str(
-        (*pinfo).cinfo,
-        sys::COL_INFO as c_int,
-        c" | ".as_ptr(),
-        info.as_ptr(),
-    );
 }
 
 /// Statistics taps: a completed message, a Close.
 unsafe fn tap_frame(pinfo: Pinfo, rec: &FrameRecord) {
-    let o = &rec.outcome;
-    let Some(conv) = conv_index(pinfo, true) else {
-        return;
-    };
-    let src = src_endpoint(pinfo);
-    if let Some(c) = &o.completes {
-        let len = rec
-            .inflated
-            .as_ref()
-            .map_or(c.total_len, |d| d.len() as u64);
-        super::tap::queue(
-            pinfo,
-            conv,
-            Some(&src),
-            super::tap::MESSAGE,
-            o.msg_type as c_int,
-            len,
-            None,
-            None,
-            None,
-        );
-    }
-    if let Some(close) = &o.close {
-        super::tap::queue(
-            pinfo,
-            conv,
-            Some(&src),
-            super::tap::CLOSE,
-            8,
-            0,
-            None,
-            close.code,
-            None,
-        );
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let o = &rec.outcome;
+        let Some(conv) = conv_index(pinfo, true) else {
+            return;
+        };
+        let src = src_endpoint(pinfo);
+        if let Some(c) = &o.completes {
+            let len = rec
+                .inflated
+                .as_ref()
+                .map_or(c.total_len, |d| d.len() as u64);
+            super::tap::queue(
+                pinfo,
+                conv,
+                Some(&src),
+                super::tap::MESSAGE,
+                o.msg_type as c_int,
+                len,
+                None,
+                None,
+                None,
+            );
+        }
+        if let Some(close) = &o.close {
+            super::tap::queue(
+                pinfo,
+                conv,
+                Some(&src),
+                super::tap::CLOSE,
+                8,
+                0,
+                None,
+                close.code,
+                None,
+            );
+        }
     }
 }
 
 /// Is this packet the connection's 101 response (which HTTP shows)?
 unsafe fn is_response_frame(pinfo: Pinfo) -> bool {
-    let Some(conv) = conv_index(pinfo, true) else {
-        return false;
-    };
-    let num = (*pinfo).num;
-    state::capture()
-        .ws
-        .conns
-        .get(&conv)
-        .is_some_and(|c| c.hs.response_frame == Some(num))
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let Some(conv) = conv_index(pinfo, true) else {
+            return false;
+        };
+        let num = (*pinfo).num;
+        state::capture()
+            .ws
+            .conns
+            .get(&conv)
+            .is_some_and(|c| c.hs.response_frame == Some(num))
+    }
 }
 
 unsafe fn frame_record(
@@ -425,31 +458,35 @@ unsafe fn frame_record(
     payload: &[u8],
     complete: bool,
 ) -> Option<std::sync::Arc<FrameRecord>> {
-    let key = ((*pinfo).num, ordinal);
-    if visited(pinfo) {
-        if let Some(r) = state::capture().ws.frames.get(&key) {
-            return Some(r.clone());
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let key = ((*pinfo).num, ordinal);
+        if visited(pinfo) {
+            if let Some(r) = state::capture().ws.frames.get(&key) {
+                return Some(r.clone());
+            }
         }
+        let conv = conv_index(pinfo, true)?;
+        let src = src_endpoint(pinfo);
+        let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
+        let rec = {
+            let mut st = state::capture();
+            if let Some(r) = st.ws.frames.get(&key) {
+                return Some(r.clone());
+            }
+            let max_inflate = PREF_MAX_INFLATE.load(Relaxed) as usize;
+            st.ws
+                .first_pass_frame(conv, key, &src, hdr, payload, complete, max, max_inflate)
+        };
+        // Keep-alive analysis sees pings, pongs and data in order, on the first pass.
+        let opcode = match hdr.opcode_raw {
+            0 => 1, // a continuation is data too
+            o => o,
+        };
+        super::keepalive::feed_ws(pinfo, conv, opcode, payload);
+        Some(rec)
     }
-    let conv = conv_index(pinfo, true)?;
-    let src = src_endpoint(pinfo);
-    let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
-    let rec = {
-        let mut st = state::capture();
-        if let Some(r) = st.ws.frames.get(&key) {
-            return Some(r.clone());
-        }
-        let max_inflate = PREF_MAX_INFLATE.load(Relaxed) as usize;
-        st.ws
-            .first_pass_frame(conv, key, &src, hdr, payload, complete, max, max_inflate)
-    };
-    // Keep-alive analysis sees pings, pongs and data in order, on the first pass.
-    let opcode = match hdr.opcode_raw {
-        0 => 1, // a continuation is data too
-        o => o,
-    };
-    super::keepalive::feed_ws(pinfo, conv, opcode, payload);
-    Some(rec)
 }
 
 /// `ws_tcp` (the C heuristic in shim.c asks this): is this the start of a WebSocket Upgrade request?
@@ -461,6 +498,7 @@ pub unsafe extern "C" fn wsk_rs_heur_check(
     have_seq: c_int,
     seq: u32,
 ) -> c_int {
+    // SAFETY: the heuristic in shim.c passes TCP's live tvb, pinfo and tree.
     guard("wsk_rs_heur_check", 0, || unsafe {
         let head = copy_captured(tvb, 0, 4096);
         if crate::core::upgrade::looks_like_upgrade_request(&head) {

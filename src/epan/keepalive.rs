@@ -22,88 +22,100 @@ type Tree = *mut sys::proto_tree;
 // time_t is i64 here, not everywhere.
 #[allow(clippy::unnecessary_cast)]
 unsafe fn time_ns(pinfo: Pinfo) -> i64 {
-    let t = &(*pinfo).abs_ts;
-    (t.secs as i64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(t.nsecs as i64)
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let t = &(*pinfo).abs_ts;
+        (t.secs as i64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(t.nsecs as i64)
+    }
 }
 
 /// First pass: feed this packet's TCP segment to its connection's tracker (once per frame).
 /// Called early by the WebSocket dissector (to recognise a one-byte probe) and by the postdissector.
 pub unsafe fn feed_tcp(pinfo: Pinfo) {
-    if proto_ka() < 0 || visited(pinfo) {
-        return;
-    }
-    let frame = (*pinfo).num;
-    if state::capture().ka.last_fed >= frame {
-        return;
-    }
-    let Some(seg) = tcp_segment(pinfo, frame_tvb(pinfo)) else {
-        return;
-    };
-    let Some(conv) = conv_index(pinfo, false) else {
-        return;
-    };
-    let ep = src_endpoint(pinfo);
-    let t = time_ns(pinfo);
-    let flags = seg.hdr.flags;
-    let mut guard = state::capture();
-    let cap = &mut *guard;
-    if frame <= cap.ka.last_fed {
-        return;
-    }
-    cap.ka.last_fed = frame;
-    // How a WebSocket connection ended: its first FIN or RST.
-    if flags & u16::from(F_FIN | F_RST) != 0 {
-        cap.ws
-            .on_tcp_end(conv, frame, &ep, flags & u16::from(F_RST) != 0);
-    }
-    let ka = &mut cap.ka;
-    let tr = ka.trackers.entry(conv).or_default();
-    let from = tr.side_of(&ep.addr, ep.port);
-    let seg = Segment {
-        frame,
-        time_ns: t,
-        from,
-        seq: seg.hdr.seq,
-        ack: seg.hdr.ack,
-        len: seg.hdr.payload_len,
-        flags: (flags & 0xff) as u8,
-    };
-    let evs = tr.on_tcp(&seg);
-    // A RST/FIN after unanswered probes carries a verdict without being a keep-alive event.
-    if !evs.is_empty() || tr.verdict(frame).is_some() {
-        ka.events
-            .entry(frame)
-            .or_insert_with(|| (conv, Vec::new()))
-            .1
-            .extend(evs);
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        if proto_ka() < 0 || visited(pinfo) {
+            return;
+        }
+        let frame = (*pinfo).num;
+        if state::capture().ka.last_fed >= frame {
+            return;
+        }
+        let Some(seg) = tcp_segment(pinfo, frame_tvb(pinfo)) else {
+            return;
+        };
+        let Some(conv) = conv_index(pinfo, false) else {
+            return;
+        };
+        let ep = src_endpoint(pinfo);
+        let t = time_ns(pinfo);
+        let flags = seg.hdr.flags;
+        let mut guard = state::capture();
+        let cap = &mut *guard;
+        if frame <= cap.ka.last_fed {
+            return;
+        }
+        cap.ka.last_fed = frame;
+        // How a WebSocket connection ended: its first FIN or RST.
+        if flags & u16::from(F_FIN | F_RST) != 0 {
+            cap.ws
+                .on_tcp_end(conv, frame, &ep, flags & u16::from(F_RST) != 0);
+        }
+        let ka = &mut cap.ka;
+        let tr = ka.trackers.entry(conv).or_default();
+        let from = tr.side_of(&ep.addr, ep.port);
+        let seg = Segment {
+            frame,
+            time_ns: t,
+            from,
+            seq: seg.hdr.seq,
+            ack: seg.hdr.ack,
+            len: seg.hdr.payload_len,
+            flags: (flags & 0xff) as u8,
+        };
+        let evs = tr.on_tcp(&seg);
+        // A RST/FIN after unanswered probes carries a verdict without being a keep-alive event.
+        if !evs.is_empty() || tr.verdict(frame).is_some() {
+            ka.events
+                .entry(frame)
+                .or_insert_with(|| (conv, Vec::new()))
+                .1
+                .extend(evs);
+        }
     }
 }
 
 /// First pass, from the WebSocket dissector: a Ping/Pong frame, or a data message.
 pub unsafe fn feed_ws(pinfo: Pinfo, conv: u32, opcode: u8, payload: &[u8]) {
-    if proto_ka() < 0 || visited(pinfo) {
-        return;
-    }
-    let ep = src_endpoint(pinfo);
-    let t = time_ns(pinfo);
-    let frame = (*pinfo).num;
-    let mut guard = state::capture();
-    let st = &mut guard.ka;
-    let tr = st.trackers.entry(conv).or_default();
-    match opcode {
-        9 | 10 => {
-            let from = tr.side_of(&ep.addr, ep.port);
-            let ev = tr.on_ws_control(frame, t, from, opcode == 9, payload);
-            st.events
-                .entry(frame)
-                .or_insert_with(|| (conv, Vec::new()))
-                .1
-                .push(ev);
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        if proto_ka() < 0 || visited(pinfo) {
+            return;
         }
-        1 | 2 => tr.on_ws_data(t),
-        _ => {}
+        let ep = src_endpoint(pinfo);
+        let t = time_ns(pinfo);
+        let frame = (*pinfo).num;
+        let mut guard = state::capture();
+        let st = &mut guard.ka;
+        let tr = st.trackers.entry(conv).or_default();
+        match opcode {
+            9 | 10 => {
+                let from = tr.side_of(&ep.addr, ep.port);
+                let ev = tr.on_ws_control(frame, t, from, opcode == 9, payload);
+                st.events
+                    .entry(frame)
+                    .or_insert_with(|| (conv, Vec::new()))
+                    .1
+                    .push(ev);
+            }
+            1 | 2 => tr.on_ws_data(t),
+            _ => {}
+        }
     }
 }
 
@@ -169,145 +181,167 @@ fn annotation(e: &Event, reply_in: Option<u32>, unanswered: bool) -> String {
 }
 
 unsafe fn add_time(tree: Tree, k: K, tvb: Tvb, ns: i64) {
-    let v = sys::nstime_t {
-        secs: ns.div_euclid(1_000_000_000) as _,
-        nsecs: ns.rem_euclid(1_000_000_000) as _,
-    };
-    let it = sys::proto_tree_add_time(tree, hf_ka(k), tvb, 0, 0, &v);
-    sys::wsk_item_set_generated(it);
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let v = sys::nstime_t {
+            secs: ns.div_euclid(1_000_000_000) as _,
+            nsecs: ns.rem_euclid(1_000_000_000) as _,
+        };
+        let it = sys::proto_tree_add_time(tree, hf_ka(k), tvb, 0, 0, &v);
+        sys::wsk_item_set_generated(it);
+    }
 }
 
 unsafe fn add_str(tree: Tree, k: K, tvb: Tvb, v: &str) -> *mut sys::proto_item {
-    let c = CString::new(v).unwrap_or_default();
-    let it = sys::proto_tree_add_string(tree, hf_ka(k), tvb, 0, 0, c.as_ptr());
-    sys::wsk_item_set_generated(it);
-    it
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let c = CString::new(v).unwrap_or_default();
+        let it = sys::proto_tree_add_string(tree, hf_ka(k), tvb, 0, 0, c.as_ptr());
+        sys::wsk_item_set_generated(it);
+        it
+    }
 }
 
 unsafe fn add_uint(tree: Tree, k: K, tvb: Tvb, v: u32) {
-    let it = sys::proto_tree_add_uint(tree, hf_ka(k), tvb, 0, 0, v);
-    sys::wsk_item_set_generated(it);
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let it = sys::proto_tree_add_uint(tree, hf_ka(k), tvb, 0, 0, v);
+        sys::wsk_item_set_generated(it);
+    }
 }
 
 unsafe fn add_bool(tree: Tree, k: K, tvb: Tvb) -> *mut sys::proto_item {
-    let it = sys::proto_tree_add_boolean(tree, hf_ka(k), tvb, 0, 0, 1);
-    sys::wsk_item_set_generated(it);
-    it
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let it = sys::proto_tree_add_boolean(tree, hf_ka(k), tvb, 0, 0, 1);
+        sys::wsk_item_set_generated(it);
+        it
+    }
 }
 
 /// Annotate this packet's keep-alive events (what the first pass stored; the future-dependent
 /// parts only on a revisit).
 pub unsafe fn show(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
-    {
-        let frame = (*pinfo).num;
-        let again = visited(pinfo);
-        // Copy what this frame needs, so no lock is held while calling into Wireshark.
-        let shown: Vec<(Event, Option<u32>, bool, Option<String>)> = {
-            let guard = state::capture();
-            let st = &guard.ka;
-            let Some((conv, evs)) = st.events.get(&frame) else {
-                return;
-            };
-            let tr = st.trackers.get(conv);
-            evs.iter()
-                .map(|e| {
-                    let reply_in = tr.and_then(|t| t.reply_in(e.frame));
-                    let asks = matches!(e.kind, Kind::Probe | Kind::Ping);
-                    // "Unanswered" is only known once the whole capture was read.
-                    let unanswered = asks && again && tr.is_some_and(|t| t.unanswered(e.frame));
-                    // A probe's verdict needs the rest of the capture too.
-                    let verdict = if again || !asks {
-                        tr.and_then(|t| t.verdict(e.frame))
-                    } else {
-                        None
-                    };
-                    (e.clone(), reply_in, unanswered, verdict)
-                })
-                .collect()
-        };
-        // A RST/FIN after an unanswered run: the verdict alone.
-        let verdict_only = {
-            let guard = state::capture();
-            let st = &guard.ka;
-            st.events.get(&frame).and_then(|(conv, evs)| {
-                evs.is_empty()
-                    .then(|| st.trackers.get(conv).and_then(|t| t.verdict(frame)))
-                    .flatten()
-            })
-        };
-        if let Some(v) = verdict_only {
-            let c = CString::new(format!(" [KA {v}]")).unwrap_or_default();
-            sys::col_append_str((*pinfo).cinfo, sys::COL_INFO as c_int, c.as_ptr());
-            if !tree_has_room(tree, 8) {
-                return;
-            }
-            let ti = sys::proto_tree_add_item(tree, proto_ka(), tvb, 0, 0, sys::ENC_NA as c_uint);
-            sys::wsk_item_set_generated(ti);
-            let kt = sys::proto_item_add_subtree(ti, ETT_KA.load(Relaxed));
-            add_str(kt, K::Layer, tvb, "tcp");
-            let it = add_str(kt, K::Verdict, tvb, &v);
-            sys::expert_add_info(pinfo, it, ei_ka(EI_VERDICT));
-        }
-        if let Some(conv) = conv_index(pinfo, false) {
-            let ep = src_endpoint(pinfo);
-            for (e, _, _, _) in &shown {
-                let kind = match e.kind {
-                    Kind::Probe => super::tap::PROBE,
-                    // A probe answered by the peer's RST was answered too.
-                    Kind::Ack | Kind::Reset => super::tap::ACK,
-                    Kind::Ping => super::tap::PING,
-                    Kind::Pong => super::tap::PONG,
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        {
+            let frame = (*pinfo).num;
+            let again = visited(pinfo);
+            // Copy what this frame needs, so no lock is held while calling into Wireshark.
+            let shown: Vec<(Event, Option<u32>, bool, Option<String>)> = {
+                let guard = state::capture();
+                let st = &guard.ka;
+                let Some((conv, evs)) = st.events.get(&frame) else {
+                    return;
                 };
-                let rtt = e.rtt_ns.map(|n| n as f64 / 1e9);
-                super::tap::queue(pinfo, conv, Some(&ep), kind, 0, 0, rtt, None, None);
-            }
-        }
-        for (e, reply_in, unanswered, verdict) in &shown {
-            let note = annotation(e, *reply_in, *unanswered);
-            let c = CString::new(format!(" {note}")).unwrap_or_default();
-            sys::col_append_str((*pinfo).cinfo, sys::COL_INFO as c_int, c.as_ptr());
-            if !tree_has_room(tree, 16) {
-                continue;
-            }
-            let ti = sys::proto_tree_add_item(tree, proto_ka(), tvb, 0, 0, sys::ENC_NA as c_uint);
-            let cn = CString::new(format!(", {note}")).unwrap_or_default();
-            sys::proto_item_append_text(ti, c"%s".as_ptr(), cn.as_ptr());
-            sys::wsk_item_set_generated(ti);
-            let kt = sys::proto_item_add_subtree(ti, ETT_KA.load(Relaxed));
-            add_str(kt, K::Layer, tvb, e.layer.as_str());
-            add_str(kt, K::Kind, tvb, e.kind.as_str());
-            if let Some(s) = e.style {
-                add_str(kt, K::Style, tvb, s.as_str());
-            }
-            if let Some(n) = e.num {
-                add_uint(kt, K::Num, tvb, n);
-            }
-            if let Some(i) = e.idle_ns {
-                add_time(kt, K::Idle, tvb, i);
-            }
-            if let Some(i) = e.interval_ns {
-                add_time(kt, K::Interval, tvb, i);
-            }
-            if let Some(r) = reply_in {
-                add_uint(kt, K::ReplyIn, tvb, *r);
-            }
-            if let Some(r) = e.reply_to {
-                add_uint(kt, K::ReplyTo, tvb, r);
-            }
-            if let Some(r) = e.rtt_ns {
-                add_time(kt, K::Rtt, tvb, r);
-            }
-            if *unanswered {
-                let it = add_bool(kt, K::Unanswered, tvb);
-                sys::expert_add_info(pinfo, it, ei_ka(EI_UNANSWERED));
-            }
-            if e.unsolicited {
-                let it = add_bool(kt, K::Unsolicited, tvb);
-                sys::expert_add_info(pinfo, it, ei_ka(EI_UNSOLICITED));
-            }
-            if let Some(v) = verdict {
-                let it = add_str(kt, K::Verdict, tvb, v);
+                let tr = st.trackers.get(conv);
+                evs.iter()
+                    .map(|e| {
+                        let reply_in = tr.and_then(|t| t.reply_in(e.frame));
+                        let asks = matches!(e.kind, Kind::Probe | Kind::Ping);
+                        // "Unanswered" is only known once the whole capture was read.
+                        let unanswered = asks && again && tr.is_some_and(|t| t.unanswered(e.frame));
+                        // A probe's verdict needs the rest of the capture too.
+                        let verdict = if again || !asks {
+                            tr.and_then(|t| t.verdict(e.frame))
+                        } else {
+                            None
+                        };
+                        (e.clone(), reply_in, unanswered, verdict)
+                    })
+                    .collect()
+            };
+            // A RST/FIN after an unanswered run: the verdict alone.
+            let verdict_only = {
+                let guard = state::capture();
+                let st = &guard.ka;
+                st.events.get(&frame).and_then(|(conv, evs)| {
+                    evs.is_empty()
+                        .then(|| st.trackers.get(conv).and_then(|t| t.verdict(frame)))
+                        .flatten()
+                })
+            };
+            if let Some(v) = verdict_only {
+                let c = CString::new(format!(" [KA {v}]")).unwrap_or_default();
+                sys::col_append_str((*pinfo).cinfo, sys::COL_INFO as c_int, c.as_ptr());
+                if !tree_has_room(tree, 8) {
+                    return;
+                }
+                let ti =
+                    sys::proto_tree_add_item(tree, proto_ka(), tvb, 0, 0, sys::ENC_NA as c_uint);
+                sys::wsk_item_set_generated(ti);
+                let kt = sys::proto_item_add_subtree(ti, ETT_KA.load(Relaxed));
+                add_str(kt, K::Layer, tvb, "tcp");
+                let it = add_str(kt, K::Verdict, tvb, &v);
                 sys::expert_add_info(pinfo, it, ei_ka(EI_VERDICT));
+            }
+            if let Some(conv) = conv_index(pinfo, false) {
+                let ep = src_endpoint(pinfo);
+                for (e, _, _, _) in &shown {
+                    let kind = match e.kind {
+                        Kind::Probe => super::tap::PROBE,
+                        // A probe answered by the peer's RST was answered too.
+                        Kind::Ack | Kind::Reset => super::tap::ACK,
+                        Kind::Ping => super::tap::PING,
+                        Kind::Pong => super::tap::PONG,
+                    };
+                    let rtt = e.rtt_ns.map(|n| n as f64 / 1e9);
+                    super::tap::queue(pinfo, conv, Some(&ep), kind, 0, 0, rtt, None, None);
+                }
+            }
+            for (e, reply_in, unanswered, verdict) in &shown {
+                let note = annotation(e, *reply_in, *unanswered);
+                let c = CString::new(format!(" {note}")).unwrap_or_default();
+                sys::col_append_str((*pinfo).cinfo, sys::COL_INFO as c_int, c.as_ptr());
+                if !tree_has_room(tree, 16) {
+                    continue;
+                }
+                let ti =
+                    sys::proto_tree_add_item(tree, proto_ka(), tvb, 0, 0, sys::ENC_NA as c_uint);
+                let cn = CString::new(format!(", {note}")).unwrap_or_default();
+                sys::proto_item_append_text(ti, c"%s".as_ptr(), cn.as_ptr());
+                sys::wsk_item_set_generated(ti);
+                let kt = sys::proto_item_add_subtree(ti, ETT_KA.load(Relaxed));
+                add_str(kt, K::Layer, tvb, e.layer.as_str());
+                add_str(kt, K::Kind, tvb, e.kind.as_str());
+                if let Some(s) = e.style {
+                    add_str(kt, K::Style, tvb, s.as_str());
+                }
+                if let Some(n) = e.num {
+                    add_uint(kt, K::Num, tvb, n);
+                }
+                if let Some(i) = e.idle_ns {
+                    add_time(kt, K::Idle, tvb, i);
+                }
+                if let Some(i) = e.interval_ns {
+                    add_time(kt, K::Interval, tvb, i);
+                }
+                if let Some(r) = reply_in {
+                    add_uint(kt, K::ReplyIn, tvb, *r);
+                }
+                if let Some(r) = e.reply_to {
+                    add_uint(kt, K::ReplyTo, tvb, r);
+                }
+                if let Some(r) = e.rtt_ns {
+                    add_time(kt, K::Rtt, tvb, r);
+                }
+                if *unanswered {
+                    let it = add_bool(kt, K::Unanswered, tvb);
+                    sys::expert_add_info(pinfo, it, ei_ka(EI_UNANSWERED));
+                }
+                if e.unsolicited {
+                    let it = add_bool(kt, K::Unsolicited, tvb);
+                    sys::expert_add_info(pinfo, it, ei_ka(EI_UNSOLICITED));
+                }
+                if let Some(v) = verdict {
+                    let it = add_str(kt, K::Verdict, tvb, v);
+                    sys::expert_add_info(pinfo, it, ei_ka(EI_VERDICT));
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 //! The glue to Wireshark's epan C API: the only `unsafe` code of the plugin.
 //!
 //! `plugin` exports the symbols the loader looks for, `register` declares the protocol, fields,

@@ -16,6 +16,7 @@ pub unsafe extern "C" fn postdissect_ws(
     tree: Tree,
     _data: *mut c_void,
 ) -> c_int {
+    // SAFETY: Wireshark passes the frame's live tvb, pinfo and tree to postdissectors.
     guard("postdissect_ws", 0, || unsafe {
         // TCP's segment: keep-alive analysis, and the FIN/RST that ends a WebSocket connection.
         keepalive::feed_tcp(pinfo);
@@ -33,6 +34,7 @@ pub unsafe extern "C" fn postdissect_keepalive(
     tree: Tree,
     _data: *mut c_void,
 ) -> c_int {
+    // SAFETY: Wireshark passes the frame's live tvb, pinfo and tree to postdissectors.
     guard("postdissect_keepalive", 0, || unsafe {
         // (A no-op when protocol ws already fed this frame.)
         keepalive::feed_tcp(pinfo);

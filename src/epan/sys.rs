@@ -5,6 +5,8 @@
     non_snake_case,
     dead_code,
     improper_ctypes,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks,
     clippy::all
 )]
 

@@ -64,45 +64,49 @@ pub unsafe fn queue(
     close_code: Option<u16>,
     end: Option<(&str, bool)>,
 ) {
-    let (client, server, from_client) = {
-        let st = state::capture();
-        let Some(cs) = st.ws.conns.get(&conv) else {
-            return;
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let (client, server, from_client) = {
+            let st = state::capture();
+            let Some(cs) = st.ws.conns.get(&conv) else {
+                return;
+            };
+            let fc = match (from, &cs.client, &cs.server) {
+                (Some(f), Some(c), _) => (f == c) as c_int,
+                (Some(f), None, Some(s)) => (f != s) as c_int,
+                _ => -1,
+            };
+            (
+                cs.client
+                    .as_ref()
+                    .map(endpoint_text)
+                    .unwrap_or_else(|| "?".into()),
+                cs.server
+                    .as_ref()
+                    .map(endpoint_text)
+                    .unwrap_or_else(|| "?".into()),
+                fc,
+            )
         };
-        let fc = match (from, &cs.client, &cs.server) {
-            (Some(f), Some(c), _) => (f == c) as c_int,
-            (Some(f), None, Some(s)) => (f != s) as c_int,
-            _ => -1,
-        };
-        (
-            cs.client
-                .as_ref()
-                .map(endpoint_text)
-                .unwrap_or_else(|| "?".into()),
-            cs.server
-                .as_ref()
-                .map(endpoint_text)
-                .unwrap_or_else(|| "?".into()),
-            fc,
-        )
-    };
-    let (c, s) = (
-        CString::new(client).unwrap_or_default(),
-        CString::new(server).unwrap_or_default(),
-    );
-    let text = end.map(|(t, _)| CString::new(t).unwrap_or_default());
-    wsk_tap_queue(
-        pinfo,
-        conv,
-        c.as_ptr(),
-        s.as_ptr(),
-        kind,
-        from_client,
-        opcode,
-        len,
-        rtt.unwrap_or(-1.0),
-        close_code.map_or(-1, c_int::from),
-        end.is_some_and(|(_, ab)| ab) as c_int,
-        text.as_ref().map_or(ptr::null(), |t| t.as_ptr()),
-    );
+        let (c, s) = (
+            CString::new(client).unwrap_or_default(),
+            CString::new(server).unwrap_or_default(),
+        );
+        let text = end.map(|(t, _)| CString::new(t).unwrap_or_default());
+        wsk_tap_queue(
+            pinfo,
+            conv,
+            c.as_ptr(),
+            s.as_ptr(),
+            kind,
+            from_client,
+            opcode,
+            len,
+            rtt.unwrap_or(-1.0),
+            close_code.map_or(-1, c_int::from),
+            end.is_some_and(|(_, ab)| ab) as c_int,
+            text.as_ref().map_or(ptr::null(), |t| t.as_ptr()),
+        );
+    }
 }

@@ -31,305 +31,314 @@ pub(super) unsafe fn build_tree(
     s: &Shown,
     info: &CString,
 ) -> Tvb {
-    let o = &rec.outcome;
-    // The whole application message of a completed Text/Binary message, for payload dissectors.
-    let mut msg_tvb: Tvb = ptr::null_mut();
-    let cap_total = sys::tvb_captured_length(tvb) as c_int;
-    let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, cap_total, sys::ENC_NA as c_uint);
-    sys::proto_item_append_text(ti, c", %s".as_ptr(), info.as_ptr());
-    let st = sys::proto_item_add_subtree(ti, ett(ETT_WS));
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let o = &rec.outcome;
+        // The whole application message of a completed Text/Binary message, for payload dissectors.
+        let mut msg_tvb: Tvb = ptr::null_mut();
+        let cap_total = sys::tvb_captured_length(tvb) as c_int;
+        let ti =
+            sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, cap_total, sys::ENC_NA as c_uint);
+        sys::proto_item_append_text(ti, c", %s".as_ptr(), info.as_ptr());
+        let st = sys::proto_item_add_subtree(ti, ett(ETT_WS));
 
-    // Header bits (the header is complete, so bytes 0..header_len are captured).
-    let enc_be = sys::ENC_BIG_ENDIAN as c_uint;
-    for f in [F::Fin, F::Rsv1, F::Rsv2, F::Rsv3, F::Opcode] {
-        sys::proto_tree_add_item(st, hf(f), tvb, 0, 1, enc_be);
-    }
-    let mask_it = sys::proto_tree_add_item(st, hf(F::Mask), tvb, 1, 1, enc_be);
-    let (len_off, len_len, form) = match hdr.length_form {
-        LengthForm::Short => (1, 1, "7-bit length"),
-        LengthForm::Extended16 => (2, 2, "16-bit extended length"),
-        LengthForm::Extended64 => (2, 8, "64-bit extended length"),
-    };
-    let len_text = cstring(&format!("{} ({form})", hdr.payload_len));
-    let len_it = sys::proto_tree_add_uint64_format_value(
-        st,
-        hf(F::Len),
-        tvb,
-        len_off,
-        len_len,
-        hdr.payload_len,
-        c"%s".as_ptr(),
-        len_text.as_ptr(),
-    );
-    if hdr.masked {
-        sys::proto_tree_add_item(
+        // Header bits (the header is complete, so bytes 0..header_len are captured).
+        let enc_be = sys::ENC_BIG_ENDIAN as c_uint;
+        for f in [F::Fin, F::Rsv1, F::Rsv2, F::Rsv3, F::Opcode] {
+            sys::proto_tree_add_item(st, hf(f), tvb, 0, 1, enc_be);
+        }
+        let mask_it = sys::proto_tree_add_item(st, hf(F::Mask), tvb, 1, 1, enc_be);
+        let (len_off, len_len, form) = match hdr.length_form {
+            LengthForm::Short => (1, 1, "7-bit length"),
+            LengthForm::Extended16 => (2, 2, "16-bit extended length"),
+            LengthForm::Extended64 => (2, 8, "64-bit extended length"),
+        };
+        let len_text = cstring(&format!("{} ({form})", hdr.payload_len));
+        let len_it = sys::proto_tree_add_uint64_format_value(
             st,
-            hf(F::MaskingKey),
+            hf(F::Len),
             tvb,
-            (hdr.header_len - 4) as c_int,
-            4,
-            sys::ENC_NA as c_uint,
+            len_off,
+            len_len,
+            hdr.payload_len,
+            c"%s".as_ptr(),
+            len_text.as_ptr(),
         );
-    }
-
-    // What the first pass learnt.
-    add_string(st, F::Dir, tvb, o.dir.as_str());
-    let detected = if rec.response_frame.is_some() {
-        "handshake"
-    } else {
-        "midstream"
-    };
-    let dit = add_string(st, F::DetectedBy, tvb, detected);
-    if rec.response_frame.is_none() {
-        let note = c" (capture began mid-connection: extensions and subprotocol unknown, messages numbered from the first one seen)";
-        sys::proto_item_append_text(dit, c"%s".as_ptr(), note.as_ptr());
-    }
-    add_gen_uint(st, F::MsgIndex, tvb, o.msg_index);
-    add_gen_uint(st, F::MsgType, tvb, o.msg_type as u32);
-    add_gen_uint(st, F::MsgFragment, tvb, o.fragment);
-    if let Some(n) = rec.request_frame {
-        add_gen_uint(st, F::HandshakeRequestIn, tvb, n);
-    }
-    if let Some(n) = rec.response_frame {
-        add_gen_uint(st, F::HandshakeResponseIn, tvb, n);
-    }
-
-    // Payload: as on the wire, then unmasked (its own data source).
-    let hl = s.header_len as c_int;
-    let mut payload_it: Item = ptr::null_mut();
-    let ptvb: Tvb = if s.payload_captured == 0 {
-        ptr::null_mut()
-    } else if hdr.masked {
-        sys::proto_tree_add_item(
-            st,
-            hf(F::MaskedPayload),
-            tvb,
-            hl,
-            s.payload_captured as c_int,
-            sys::ENC_NA as c_uint,
-        );
-        child_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
-    } else {
-        sys::tvb_new_subset_length_caplen(
-            tvb,
-            hl,
-            s.payload_captured as c_int,
-            s.payload_captured as c_int,
-        )
-    };
-    if !ptvb.is_null() && s.shown > 0 {
-        payload_it = sys::proto_tree_add_item(
-            st,
-            hf(F::Payload),
-            ptvb,
-            0,
-            s.shown as c_int,
-            sys::ENC_NA as c_uint,
-        );
-        // A compressed frame's payload is deflate data, not text (RFC 7692 §6): its text is the
-        // inflated message, shown below on the frame that completes it.
-        if o.msg_type == 1 && !hdr.opcode.is_control() && !o.compressed {
+        if hdr.masked {
             sys::proto_tree_add_item(
                 st,
-                hf(F::PayloadText),
+                hf(F::MaskingKey),
+                tvb,
+                (hdr.header_len - 4) as c_int,
+                4,
+                sys::ENC_NA as c_uint,
+            );
+        }
+
+        // What the first pass learnt.
+        add_string(st, F::Dir, tvb, o.dir.as_str());
+        let detected = if rec.response_frame.is_some() {
+            "handshake"
+        } else {
+            "midstream"
+        };
+        let dit = add_string(st, F::DetectedBy, tvb, detected);
+        if rec.response_frame.is_none() {
+            let note = c" (capture began mid-connection: extensions and subprotocol unknown, messages numbered from the first one seen)";
+            sys::proto_item_append_text(dit, c"%s".as_ptr(), note.as_ptr());
+        }
+        add_gen_uint(st, F::MsgIndex, tvb, o.msg_index);
+        add_gen_uint(st, F::MsgType, tvb, o.msg_type as u32);
+        add_gen_uint(st, F::MsgFragment, tvb, o.fragment);
+        if let Some(n) = rec.request_frame {
+            add_gen_uint(st, F::HandshakeRequestIn, tvb, n);
+        }
+        if let Some(n) = rec.response_frame {
+            add_gen_uint(st, F::HandshakeResponseIn, tvb, n);
+        }
+
+        // Payload: as on the wire, then unmasked (its own data source).
+        let hl = s.header_len as c_int;
+        let mut payload_it: Item = ptr::null_mut();
+        let ptvb: Tvb = if s.payload_captured == 0 {
+            ptr::null_mut()
+        } else if hdr.masked {
+            sys::proto_tree_add_item(
+                st,
+                hf(F::MaskedPayload),
+                tvb,
+                hl,
+                s.payload_captured as c_int,
+                sys::ENC_NA as c_uint,
+            );
+            child_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
+        } else {
+            sys::tvb_new_subset_length_caplen(
+                tvb,
+                hl,
+                s.payload_captured as c_int,
+                s.payload_captured as c_int,
+            )
+        };
+        if !ptvb.is_null() && s.shown > 0 {
+            payload_it = sys::proto_tree_add_item(
+                st,
+                hf(F::Payload),
                 ptvb,
                 0,
                 s.shown as c_int,
-                sys::ENC_UTF_8 as c_uint,
+                sys::ENC_NA as c_uint,
             );
-        }
-    }
-    if s.shown < s.payload_captured {
-        let note = cstring(&format!(
-            "Unmasked payload cut at {} of {} bytes (preference ws.max_unmask)",
-            s.shown, s.payload_captured
-        ));
-        sys::expert_add_info_format(
-            pinfo,
-            payload_it,
-            ei(Anomaly::UnmaskCapped),
-            c"%s".as_ptr(),
-            note.as_ptr(),
-        );
-    }
-
-    let mut message_view: Option<(Tvb, usize)> = None;
-    // Close frame: who closed first, which Close answers which.
-    if let Some(role) = rec.close_role {
-        let (initiator, reply_in) = match conv_index(pinfo, true) {
-            Some(conv) => {
-                let st = state::capture();
-                let c = st.ws.conns.get(&conv).map(|c| &c.closing);
-                (
-                    c.and_then(|c| c.initiator()),
-                    c.and_then(|c| c.reply_in((*pinfo).num)),
-                )
-            }
-            None => (None, None),
-        };
-        if let Some(d) = initiator {
-            add_string(st, F::CloseInitiator, tvb, d.as_str());
-        }
-        match role {
-            CloseRole::Initiator => {
-                if let Some(r) = reply_in {
-                    add_gen_uint(st, F::CloseReplyIn, tvb, r);
-                }
-            }
-            CloseRole::Reply { to } => {
-                add_gen_uint(st, F::CloseReplyTo, tvb, to);
-            }
-            CloseRole::Extra => {}
-        }
-    }
-    // Close frame: code and reason.
-    if let Some(close) = &o.close {
-        if !ptvb.is_null() && s.shown >= 2 && close.code.is_some() {
-            sys::proto_tree_add_item(st, hf(F::CloseCode), ptvb, 0, 2, enc_be);
-            if s.shown > 2 {
+            // A compressed frame's payload is deflate data, not text (RFC 7692 §6): its text is the
+            // inflated message, shown below on the frame that completes it.
+            if o.msg_type == 1 && !hdr.opcode.is_control() && !o.compressed {
                 sys::proto_tree_add_item(
                     st,
-                    hf(F::CloseReason),
+                    hf(F::PayloadText),
                     ptvb,
-                    2,
-                    (s.shown - 2) as c_int,
+                    0,
+                    s.shown as c_int,
                     sys::ENC_UTF_8 as c_uint,
                 );
             }
         }
-    }
+        if s.shown < s.payload_captured {
+            let note = cstring(&format!(
+                "Unmasked payload cut at {} of {} bytes (preference ws.max_unmask)",
+                s.shown, s.payload_captured
+            ));
+            sys::expert_add_info_format(
+                pinfo,
+                payload_it,
+                ei(Anomaly::UnmaskCapped),
+                c"%s".as_ptr(),
+                note.as_ptr(),
+            );
+        }
 
-    // The frame that completes a message carries the whole message.
-    if let Some(c) = &o.completes {
-        let mst = sys::proto_tree_add_subtree(
-            st,
-            tvb,
-            0,
-            0,
-            ett(ETT_MESSAGE),
-            ptr::null_mut(),
-            c"Message".as_ptr(),
-        );
-        // The application's message: inflated when compressed (RFC 7692), else the bytes.
-        let app_len = rec
-            .inflated
-            .as_ref()
-            .map_or(c.total_len, |d| d.len() as u64);
-        add_gen_u64(mst, F::MsgLen, tvb, app_len);
-        add_gen_u64(mst, F::MsgWireLen, tvb, c.total_len);
-        add_gen_uint(mst, F::MsgFrames, tvb, c.frames);
-        if !hdr.opcode.is_control() {
-            let it = sys::proto_tree_add_boolean(
-                mst,
-                hf(F::MsgCompressed),
+        let mut message_view: Option<(Tvb, usize)> = None;
+        // Close frame: who closed first, which Close answers which.
+        if let Some(role) = rec.close_role {
+            let (initiator, reply_in) = match conv_index(pinfo, true) {
+                Some(conv) => {
+                    let st = state::capture();
+                    let c = st.ws.conns.get(&conv).map(|c| &c.closing);
+                    (
+                        c.and_then(|c| c.initiator()),
+                        c.and_then(|c| c.reply_in((*pinfo).num)),
+                    )
+                }
+                None => (None, None),
+            };
+            if let Some(d) = initiator {
+                add_string(st, F::CloseInitiator, tvb, d.as_str());
+            }
+            match role {
+                CloseRole::Initiator => {
+                    if let Some(r) = reply_in {
+                        add_gen_uint(st, F::CloseReplyIn, tvb, r);
+                    }
+                }
+                CloseRole::Reply { to } => {
+                    add_gen_uint(st, F::CloseReplyTo, tvb, to);
+                }
+                CloseRole::Extra => {}
+            }
+        }
+        // Close frame: code and reason.
+        if let Some(close) = &o.close {
+            if !ptvb.is_null() && s.shown >= 2 && close.code.is_some() {
+                sys::proto_tree_add_item(st, hf(F::CloseCode), ptvb, 0, 2, enc_be);
+                if s.shown > 2 {
+                    sys::proto_tree_add_item(
+                        st,
+                        hf(F::CloseReason),
+                        ptvb,
+                        2,
+                        (s.shown - 2) as c_int,
+                        sys::ENC_UTF_8 as c_uint,
+                    );
+                }
+            }
+        }
+
+        // The frame that completes a message carries the whole message.
+        if let Some(c) = &o.completes {
+            let mst = sys::proto_tree_add_subtree(
+                st,
                 tvb,
                 0,
                 0,
-                c.compressed as u32,
+                ett(ETT_MESSAGE),
+                ptr::null_mut(),
+                c"Message".as_ptr(),
             );
-            sys::wsk_item_set_generated(it);
-        }
-        if let Some(d) = &c.data {
-            if !d.is_empty() && rec.inflated.is_some() {
-                // The compressed message as reassembled, before inflating.
-                child_tvb(tvb, pinfo, d, c"Reassembled message");
+            // The application's message: inflated when compressed (RFC 7692), else the bytes.
+            let app_len = rec
+                .inflated
+                .as_ref()
+                .map_or(c.total_len, |d| d.len() as u64);
+            add_gen_u64(mst, F::MsgLen, tvb, app_len);
+            add_gen_u64(mst, F::MsgWireLen, tvb, c.total_len);
+            add_gen_uint(mst, F::MsgFrames, tvb, c.frames);
+            if !hdr.opcode.is_control() {
+                let it = sys::proto_tree_add_boolean(
+                    mst,
+                    hf(F::MsgCompressed),
+                    tvb,
+                    0,
+                    0,
+                    c.compressed as u32,
+                );
+                sys::wsk_item_set_generated(it);
             }
-        }
-        let (mtvb, mlen): (Tvb, usize) = match (&rec.inflated, &c.data) {
-            (Some(d), _) if !d.is_empty() => {
-                (child_tvb(tvb, pinfo, d, c"Decompressed message"), d.len())
+            if let Some(d) = &c.data {
+                if !d.is_empty() && rec.inflated.is_some() {
+                    // The compressed message as reassembled, before inflating.
+                    child_tvb(tvb, pinfo, d, c"Reassembled message");
+                }
             }
-            (Some(_), _) => (tvb, 0),
-            (None, Some(d)) if !d.is_empty() => {
-                (child_tvb(tvb, pinfo, d, c"Reassembled message"), d.len())
+            let (mtvb, mlen): (Tvb, usize) = match (&rec.inflated, &c.data) {
+                (Some(d), _) if !d.is_empty() => {
+                    (child_tvb(tvb, pinfo, d, c"Decompressed message"), d.len())
+                }
+                (Some(_), _) => (tvb, 0),
+                (None, Some(d)) if !d.is_empty() => {
+                    (child_tvb(tvb, pinfo, d, c"Reassembled message"), d.len())
+                }
+                (None, Some(_)) => (tvb, 0),
+                (None, None) if !ptvb.is_null() => (ptvb, s.shown),
+                (None, None) => (tvb, 0),
+            };
+            message_view = Some((mtvb, mlen));
+            // The inflated text of a compressed message is this frame's text too (as Wireshark's
+            // websocket.payload.text), so one filter finds text on compressed and plain connections.
+            if o.msg_type == 1 && o.compressed && rec.inflated.is_some() && mlen > 0 {
+                sys::proto_tree_add_item(
+                    st,
+                    hf(F::PayloadText),
+                    mtvb,
+                    0,
+                    mlen as c_int,
+                    sys::ENC_UTF_8 as c_uint,
+                );
             }
-            (None, Some(_)) => (tvb, 0),
-            (None, None) if !ptvb.is_null() => (ptvb, s.shown),
-            (None, None) => (tvb, 0),
-        };
-        message_view = Some((mtvb, mlen));
-        // The inflated text of a compressed message is this frame's text too (as Wireshark's
-        // websocket.payload.text), so one filter finds text on compressed and plain connections.
-        if o.msg_type == 1 && o.compressed && rec.inflated.is_some() && mlen > 0 {
-            sys::proto_tree_add_item(
-                st,
-                hf(F::PayloadText),
-                mtvb,
-                0,
-                mlen as c_int,
-                sys::ENC_UTF_8 as c_uint,
-            );
-        }
-        if o.msg_type == 1 {
+            if o.msg_type == 1 {
+                let it = sys::proto_tree_add_item(
+                    mst,
+                    hf(F::MsgText),
+                    mtvb,
+                    0,
+                    mlen as c_int,
+                    sys::ENC_UTF_8 as c_uint,
+                );
+                if mtvb == tvb {
+                    sys::wsk_item_set_generated(it)
+                }
+            }
             let it = sys::proto_tree_add_item(
                 mst,
-                hf(F::MsgText),
+                hf(F::MsgData),
                 mtvb,
                 0,
                 mlen as c_int,
-                sys::ENC_UTF_8 as c_uint,
+                sys::ENC_NA as c_uint,
             );
             if mtvb == tvb {
                 sys::wsk_item_set_generated(it)
             }
         }
-        let it = sys::proto_tree_add_item(
-            mst,
-            hf(F::MsgData),
-            mtvb,
-            0,
-            mlen as c_int,
-            sys::ENC_NA as c_uint,
-        );
-        if mtvb == tvb {
-            sys::wsk_item_set_generated(it)
-        }
-    }
 
-    if matches!(o.msg_type, 1 | 2) {
-        if let Some((t, n)) = message_view {
-            if n > 0 {
-                msg_tvb = t;
+        if matches!(o.msg_type, 1 | 2) {
+            if let Some((t, n)) = message_view {
+                if n > 0 {
+                    msg_tvb = t;
+                }
             }
         }
+        for a in o.anomalies.iter().chain(rec.extra.iter()) {
+            let item = match a {
+                Anomaly::UnmaskedFrameFromClient | Anomaly::MaskedFrameFromServer => mask_it,
+                Anomaly::LengthNotMinimal | Anomaly::Length64MsbSet => len_it,
+                _ => ti,
+            };
+            sys::expert_add_info(pinfo, item, ei(*a));
+        }
+        if hdr.frame_len() > MAX_REASSEMBLED_FRAME {
+            sys::expert_add_info_format(
+                pinfo,
+                len_it,
+                ei(Anomaly::FrameTooLarge),
+                c"%s".as_ptr(),
+                c"Frame length is beyond what is reassembled; only this segment's bytes are shown"
+                    .as_ptr(),
+            );
+        }
+        msg_tvb
     }
-    for a in o.anomalies.iter().chain(rec.extra.iter()) {
-        let item = match a {
-            Anomaly::UnmaskedFrameFromClient | Anomaly::MaskedFrameFromServer => mask_it,
-            Anomaly::LengthNotMinimal | Anomaly::Length64MsbSet => len_it,
-            _ => ti,
-        };
-        sys::expert_add_info(pinfo, item, ei(*a));
-    }
-    if hdr.frame_len() > MAX_REASSEMBLED_FRAME {
-        sys::expert_add_info_format(
-            pinfo,
-            len_it,
-            ei(Anomaly::FrameTooLarge),
-            c"%s".as_ptr(),
-            c"Frame length is beyond what is reassembled; only this segment's bytes are shown"
-                .as_ptr(),
-        );
-    }
-    msg_tvb
 }
 
 /// Hand a completed message to the dissector for its subprotocol, its server port (Decode As),
 /// or JSON.
 pub(super) unsafe fn dispatch(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool) {
-    let Some(conv) = conv_index(pinfo, true) else {
-        return;
-    };
-    let (proto, port) = {
-        let st = state::capture();
-        let cs = st.ws.conns.get(&conv);
-        (
-            cs.and_then(|c| c.hs.protocol.clone()),
-            cs.and_then(|c| c.server.as_ref().map(|e| e.port))
-                .unwrap_or(0),
-        )
-    };
-    let proto = proto.map(|p| cstring(p.split(',').next().unwrap_or("").trim()));
-    let pp = proto.as_ref().map_or(ptr::null(), |c| c.as_ptr());
-    super::dispatch::wsk_dispatch_message(msg, pinfo, tree, pp, port, is_text as c_int);
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let Some(conv) = conv_index(pinfo, true) else {
+            return;
+        };
+        let (proto, port) = {
+            let st = state::capture();
+            let cs = st.ws.conns.get(&conv);
+            (
+                cs.and_then(|c| c.hs.protocol.clone()),
+                cs.and_then(|c| c.server.as_ref().map(|e| e.port))
+                    .unwrap_or(0),
+            )
+        };
+        let proto = proto.map(|p| cstring(p.split(',').next().unwrap_or("").trim()));
+        let pp = proto.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        super::dispatch::wsk_dispatch_message(msg, pinfo, tree, pp, port, is_text as c_int);
+    }
 }
