@@ -12,10 +12,13 @@
 //!   reassembled: nothing to skip;
 //! * it starts before that point (the rest of a frame that was not reassembled, or bytes seen
 //!   before): those bytes are skipped, up to the header;
-//! * it starts after that point (a gap): the frame structure is lost. Segments are then fed to a
+//! * it starts after that point and past every byte seen so far in this direction (a gap: TCP
+//!   never delivered the bytes in between): the frame structure is lost. Segments are then fed to a
 //!   mid-stream [`Detector`] for this direction alone and skipped whole until a sync point is
 //!   confirmed by a frame header found exactly where the chain predicted it in a later segment;
-//!   dissection resumes at that header.
+//!   dissection resumes at that header. A segment that starts after the expected header but
+//!   within bytes already seen is not a gap (TCP delivered everything): dissection follows TCP
+//!   from its first byte.
 //!
 //! Sequence numbers are compared modulo 2^32, as TCP does.
 
@@ -86,6 +89,9 @@ impl Resync {
         let end = seq.wrapping_add(len);
         // Does the segment start at or past everything seen so far (not a retransmission)?
         let fresh = self.high.is_none_or(|h| (seq.wrapping_sub(h) as i32) >= 0);
+        // Does it start past everything seen so far: bytes TCP never delivered (what TCP's
+        // sequence analysis calls a lost segment)?
+        let beyond = self.high.is_none_or(|h| (seq.wrapping_sub(h) as i32) > 0);
         if self.high.is_none_or(|h| (end.wrapping_sub(h) as i32) > 0) {
             self.high = Some(end);
         }
@@ -101,6 +107,15 @@ impl Resync {
             return None;
         }
         let off = seq.wrapping_sub(expect) as i32;
+        if off > 0 && !beyond {
+            // TCP delivered every byte up to here, so nothing is missing from the capture; the
+            // expected position is what is off (bytes TCP handed over without a frame being
+            // parsed from them). A gap is what TCP says is a gap: follow TCP, as
+            // `tcp_dissect_pdus` does, from this segment's first byte.
+            self.last_header = None;
+            self.expect = Some(seq);
+            return None;
+        }
         if off > 0 {
             // Bytes expect..seq are missing: the header due at `expect` is among them.
             self.last_header = None;

@@ -273,3 +273,26 @@ fn a_retransmission_is_not_a_place_to_resume() {
     r.frame_at(150, 6);
     assert_eq!(r.on_segment(156, 6, &ping), None);
 }
+
+#[test]
+fn no_gap_where_tcp_delivered_every_byte() {
+    let mut r = Resync::new();
+    // Segment 0..1000 was handed over, but the tracker expects the next header at 500 (bytes
+    // TCP passed on without a frame parsed from them). The next segment, 1000..2000, continues
+    // what TCP delivered: not a gap, nothing skipped.
+    assert_eq!(r.on_segment(0, 1000, &[]), None);
+    r.frame_at(0, 500);
+    assert_eq!(r.on_segment(1000, 1000, &[]), None);
+    assert!(!r.searching());
+    // The same within bytes already seen (1500 < 2000).
+    r.frame_at(0, 500);
+    // Nothing is missing up to 2000: no gap, no skip, dissection follows TCP from 1500.
+    assert_eq!(r.on_segment(1500, 100, &[0x55; 100]), None);
+    assert!(!r.searching());
+    // A segment past everything seen is a gap.
+    r.frame_at(1500, 100);
+    assert_eq!(
+        r.on_segment(2600, 100, &[0x55; 100]),
+        Some((100, SkipKind::Gap { missing: 1000 }))
+    );
+}
