@@ -380,8 +380,20 @@ fn unquote(v: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// A string as `-T fields` prints it in 4.0: only these five control characters are escaped.
+/// A string as `-T fields` prints it: 4.0 escapes only \b \f \n \r \t; from 4.2 on, \a and \v
+/// and the backslash itself too.
 fn fields_escape(s: &str) -> String {
+    static NEWER: OnceLock<bool> = OnceLock::new();
+    let newer = *NEWER.get_or_init(|| {
+        let v = common::ws_version();
+        let mut it = v.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+        let (ma, mi) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+        (ma, mi) >= (4, 2)
+    });
+    fields_escape_as(s, newer)
+}
+
+fn fields_escape_as(s: &str, newer: bool) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -390,6 +402,9 @@ fn fields_escape(s: &str) -> String {
             '\n' => o.push_str("\\n"),
             '\r' => o.push_str("\\r"),
             '\t' => o.push_str("\\t"),
+            '\u{7}' if newer => o.push_str("\\a"),
+            '\u{b}' if newer => o.push_str("\\v"),
+            '\\' if newer => o.push_str("\\\\"),
             c => o.push(c),
         }
     }
@@ -947,8 +962,12 @@ fn filter_literals_become_fields_values() {
     assert!(unquote(r#""\q""#).is_none());
     assert!(unquote("abc").is_none());
     assert_eq!(
-        fields_escape("\u{7}\u{8}\t\n\u{b}\u{c}\r\\\"/é"),
+        fields_escape_as("\u{7}\u{8}\t\n\u{b}\u{c}\r\\\"/é", false),
         "\u{7}\\b\\t\\n\u{b}\\f\\r\\\"/é"
+    );
+    assert_eq!(
+        fields_escape_as("\u{7}\u{8}\t\n\u{b}\u{c}\r\\\"/é", true),
+        "\\a\\b\\t\\n\\v\\f\\r\\\\\"/é"
     );
     assert_eq!(sharkd_value(Kind::Bool, "ws.fin", "ws.fin == 1"), "1");
     assert_eq!(sharkd_value(Kind::Bool, "ws.fin", "ws.fin == False"), "0");

@@ -1,6 +1,7 @@
 //! Test support: run the real tshark with the built plugin in a hermetic environment, and write
 //! small hand-made captures.
 #![allow(dead_code)]
+pub mod builtin;
 pub mod pcap;
 pub mod sharkd;
 
@@ -24,7 +25,7 @@ fn is_root() -> bool {
 
 /// major.minor of the Wireshark whose tshark runs the tests: `WSK_WS_VERSION` (scripts/compat.sh
 /// sets it), else `pkg-config --modversion wireshark`, else `tshark --version`.
-fn ws_version() -> String {
+pub fn ws_version() -> String {
     let full = std::env::var("WSK_WS_VERSION")
         .ok()
         .filter(|v| !v.is_empty())
