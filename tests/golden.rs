@@ -481,6 +481,26 @@ fn violations_each_raise_their_expert() {
     for (key, frames) in &want {
         assert_eq!(&expert_frames(t, &cap, key), frames, "expert {key}");
     }
+    // RFC violations are protocol errors of well-formed frames (README.developer: PI_PROTOCOL),
+    // never Malformed: `_ws.malformed` finds only bytes that cannot be dissected. Here every
+    // frame is dissected, so it finds none, while the Protocol group holds the violations.
+    assert_eq!(
+        t.fields(&cap, "_ws.malformed", &["frame.number"], &[]),
+        Vec::<Vec<String>>::new()
+    );
+    for key in [
+        "control_frame_too_big",
+        "length_not_minimal",
+        "reserved_opcode",
+    ] {
+        let rows = t.fields(
+            &cap,
+            &format!("ws.expert.{key} && _ws.expert.group == 0x09000000"),
+            &["frame.number"],
+            &[],
+        );
+        assert!(!rows.is_empty(), "{key} is not in the Protocol group");
+    }
     // A correct frame raises nothing.
     let clean = t.fields(
         &cap,
@@ -937,5 +957,59 @@ fn close_answered_after_the_closers_fin() {
         assert_eq!(closes.len(), 1, "{name}");
         assert!(closes[0].contains("\"dir\": \"client\""), "{name}");
         assert!(closes[0].contains("\"close_code\": 1000"), "{name}");
+    }
+}
+
+/// On compressed connections (permessage-deflate), `ws.payload.text` is the inflated text, never
+/// the deflate bytes decoded as text. On connections of unfragmented messages it is, frame for
+/// frame, what Wireshark's own dissector shows as `websocket.payload.text`. (On fragmented
+/// compressed messages, m_deflate_node_frag, the built-in shows the deflate bytes of first
+/// fragments as text; there the check is that no frame carries U+FFFD noise and every
+/// compressed text message has its text.)
+#[test]
+fn compressed_frames_show_inflated_text() {
+    let t = ts!();
+    let Some(b) = common::builtin::builtin() else {
+        return;
+    };
+    for name in [
+        "m_deflate_py.pcapng",
+        "m_deflate_py_nocontext.pcapng",
+        "m_deflate_node_frag.pcapng",
+    ] {
+        let cap = t.capture(name);
+        let ours = t.fields(
+            &cap,
+            "ws.payload.text",
+            &["frame.number", "ws.payload.text"],
+            &[],
+        );
+        assert!(!ours.is_empty(), "{name}: no text");
+        if !name.contains("frag") {
+            let theirs = b.fields(
+                &cap,
+                "websocket.payload.text",
+                &["frame.number", "websocket.payload.text"],
+                &[],
+            );
+            assert_eq!(ours, theirs, "{name}");
+        }
+        let noise = t.fields(
+            &cap,
+            "ws.payload.text contains \"\\xef\\xbf\\xbd\"",
+            &["frame.number"],
+            &[],
+        );
+        assert!(noise.is_empty(), "{name}: U+FFFD in {noise:?}");
+        let texts = t.fields(
+            &cap,
+            "ws.msg.compressed == 1 && ws.msg.type == 1",
+            &["ws.payload.text"],
+            &[],
+        );
+        assert!(
+            !texts.is_empty() && texts.iter().all(|r| !r[0].is_empty()),
+            "{name}"
+        );
     }
 }
