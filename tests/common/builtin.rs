@@ -44,24 +44,8 @@ pub fn builtin() -> Option<&'static Builtin> {
 impl Builtin {
     /// Run tshark without the plugin; returns stdout.
     pub fn run(&self, args: &[&str]) -> String {
-        let mut cmd = if self.as_nobody {
-            let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=nobody",
-                "--regid=nogroup",
-                "--clear-groups",
-                "tshark",
-            ]);
-            c
-        } else {
-            Command::new("tshark")
-        };
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("TZ", "UTC")
-            .env("LANG", "C.UTF-8")
-            .args(args);
+        let mut cmd = super::hermetic("tshark", &self.home, self.as_nobody);
+        cmd.args(args);
         let out = cmd.output().expect("run tshark");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "tshark {args:?} failed: {stderr}");

@@ -133,6 +133,29 @@ fn chmod_tree(p: &Path) {
     assert!(st.success());
 }
 
+/// `program` in the tests' hermetic environment: as "nobody" when `as_nobody` (root ignores
+/// personal plugins), with only PATH, `home` as HOME, TZ=UTC and LANG=C.UTF-8.
+pub fn hermetic(program: &str, home: &Path, as_nobody: bool) -> Command {
+    let mut cmd = if as_nobody {
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            program,
+        ]);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("TZ", "UTC")
+        .env("LANG", "C.UTF-8");
+    cmd
+}
+
 impl Tshark {
     /// Run tshark (as "nobody" when we are root: root ignores personal plugins); returns stdout.
     pub fn run(&self, args: &[&str]) -> String {
@@ -141,24 +164,8 @@ impl Tshark {
 
     /// As [`Tshark::run`], returning stdout and stderr.
     pub fn run_both(&self, args: &[&str]) -> (String, String) {
-        let mut cmd = if self.as_nobody {
-            let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=nobody",
-                "--regid=nogroup",
-                "--clear-groups",
-                "tshark",
-            ]);
-            c
-        } else {
-            Command::new("tshark")
-        };
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("TZ", "UTC")
-            .env("LANG", "C.UTF-8")
-            .args(args);
+        let mut cmd = hermetic("tshark", &self.home, self.as_nobody);
+        cmd.args(args);
         let out = cmd.output().expect("run tshark");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "tshark {args:?} failed: {stderr}");

@@ -35,24 +35,8 @@ impl Tshark {
     /// line, and return each request's `result`, in request order. Panics on a JSON-RPC error, a
     /// missing answer, a failed exit or a plugin panic on stderr.
     pub fn sharkd(&self, requests: &[Value]) -> Vec<Value> {
-        let mut cmd = if self.as_nobody {
-            let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=nobody",
-                "--regid=nogroup",
-                "--clear-groups",
-                "sharkd",
-            ]);
-            c
-        } else {
-            Command::new("sharkd")
-        };
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("TZ", "UTC")
-            .env("LANG", "C.UTF-8")
-            .arg("-")
+        let mut cmd = super::hermetic("sharkd", &self.home, self.as_nobody);
+        cmd.arg("-")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
