@@ -61,15 +61,7 @@ impl Builtin {
         fields: &[&str],
         extra: &[&str],
     ) -> Vec<Vec<String>> {
-        let mut args: Vec<&str> = vec!["-r", cap];
-        args.extend_from_slice(extra);
-        if !filter.is_empty() {
-            args.extend_from_slice(&["-Y", filter]);
-        }
-        args.extend_from_slice(&["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]);
-        for f in fields {
-            args.extend_from_slice(&["-e", f]);
-        }
+        let args = super::fields_args(cap, filter, fields, extra);
         self.run(&args).lines().map(super::field_row).collect()
     }
 }

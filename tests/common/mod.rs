@@ -133,6 +133,26 @@ fn chmod_tree(p: &Path) {
     assert!(st.success());
 }
 
+/// The arguments of `tshark -r CAP [extra] -Y FILTER -T fields -e ...` (occurrences joined by
+/// `|`).
+pub fn fields_args<'a>(
+    cap: &'a str,
+    filter: &'a str,
+    fields: &[&'a str],
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args: Vec<&str> = vec!["-r", cap];
+    args.extend_from_slice(extra);
+    if !filter.is_empty() {
+        args.extend_from_slice(&["-Y", filter]);
+    }
+    args.extend_from_slice(&["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]);
+    for f in fields {
+        args.extend_from_slice(&["-e", f]);
+    }
+    args
+}
+
 /// `program` in the tests' hermetic environment: as "nobody" when `as_nobody` (root ignores
 /// personal plugins), with only PATH, `home` as HOME, TZ=UTC and LANG=C.UTF-8.
 pub fn hermetic(program: &str, home: &Path, as_nobody: bool) -> Command {
@@ -206,15 +226,7 @@ impl Tshark {
         fields: &[&str],
         extra: &[&str],
     ) -> Vec<Vec<String>> {
-        let mut args: Vec<&str> = vec!["-r", cap];
-        args.extend_from_slice(extra);
-        if !filter.is_empty() {
-            args.extend_from_slice(&["-Y", filter]);
-        }
-        args.extend_from_slice(&["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]);
-        for f in fields {
-            args.extend_from_slice(&["-e", f]);
-        }
+        let args = fields_args(cap, filter, fields, extra);
         self.run(&args).lines().map(field_row).collect()
     }
 
