@@ -49,7 +49,7 @@ unsafe fn starts_with_http(tvb: Tvb) -> bool {
 }
 
 /// Called by the C dissector (`wsk_dissect_ws` in shim.c) before it runs `tcp_dissect_pdus`:
-/// harvests the handshake, and returns 1 when the bytes are the HTTP handshake itself (Decode As,
+/// learns the handshake bytes of this packet (first pass), and returns 1 when the bytes are the HTTP handshake itself (Decode As,
 /// or a connection the heuristic claimed), which then goes to HTTP; 0 for WebSocket frames.
 #[no_mangle]
 pub unsafe extern "C" fn wsk_rs_prepare(

@@ -2,7 +2,6 @@
 //! upgraded connections: the reference of tests/oracle.rs. Like [`super::Tshark`], it runs as
 //! "nobody" when we are root (the same user reads the same copied captures).
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::OnceLock;
 
 pub struct Builtin {
@@ -22,12 +21,7 @@ pub fn builtin() -> Option<&'static Builtin> {
         super::chmod_tree(&home);
         let as_nobody = super::is_root();
         if as_nobody {
-            let st = Command::new("chown")
-                .args(["-R", "nobody:nogroup"])
-                .arg(&home)
-                .status()
-                .unwrap();
-            assert!(st.success());
+            super::give_to_nobody(&home);
         }
         let b = Builtin { home, as_nobody };
         let plugins = b.run(&["-G", "plugins"]);

@@ -108,12 +108,7 @@ pub fn tshark() -> Option<&'static Tshark> {
         let as_nobody = is_root();
         chmod_tree(&base);
         if as_nobody {
-            let st = Command::new("chown")
-                .args(["-R", "nobody:nogroup"])
-                .arg(&home)
-                .status()
-                .unwrap();
-            assert!(st.success());
+            give_to_nobody(&home);
         }
         Some(Tshark {
             home,
@@ -128,6 +123,16 @@ fn chmod_tree(p: &Path) {
     let st = Command::new("chmod")
         .args(["-R", "a+rwX"])
         .arg(p)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// Make `dir` (recursively) owned by "nobody", the user the tests run tshark and sharkd as.
+pub fn give_to_nobody(dir: &Path) {
+    let st = Command::new("chown")
+        .args(["-R", "nobody:nogroup"])
+        .arg(dir)
         .status()
         .unwrap();
     assert!(st.success());
