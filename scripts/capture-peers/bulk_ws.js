@@ -13,6 +13,10 @@
 // does) and closes (1000 "bulk done") once it has sent and received everything; the server
 // echoes the close. No compression, no pings.
 //
+// Knobs for scripts/bench.sh (the defaults make the committed captures): WSK_BULK_MIX=small sends
+// only 0..125-byte text messages (many frames per segment); WSK_BULK_SCALE=S divides every size
+// by S; WSK_BULK_DEFLATE=1 negotiates permessage-deflate (every message compressed).
+//
 // SUMMARYFILE gets one JSON line: what this side sent (counts by kind and length form, payload
 // bytes, a sha256 over the payloads in send order) and how many messages it received.
 'use strict';
@@ -30,7 +34,13 @@ if (!['server', 'client'].includes(mode) || !host || !port || !total || !summary
   process.exit(2);
 }
 
-const OPTS = { perMessageDeflate: false, maxPayload: 0 };
+const DEFLATE = process.env.WSK_BULK_DEFLATE === '1';
+const MIX = process.env.WSK_BULK_MIX || 'bulk';
+const SCALE = Math.max(1, Number(process.env.WSK_BULK_SCALE || 1));
+const OPTS = {
+  perMessageDeflate: DEFLATE ? { threshold: 0, serverNoContextTakeover: false, clientNoContextTakeover: false } : false,
+  maxPayload: 0,
+};
 // How receivers fall behind (WSK_BULK_SLOW): "pause" (default) stops reading now and then,
 // "busy" spends CPU on every message received (~1 ms per 64 KiB), "none" reads at full speed.
 const SLOW = process.env.WSK_BULK_SLOW || 'pause';
@@ -56,9 +66,10 @@ function plan() {
   const out = [];
   for (let i = 0; i < total; i++) {
     const x = r();
-    if (x < 0.6) out.push({ i, size: between(r, 0, 125), text: true });
-    else if (x < 0.9) out.push({ i, size: between(r, 126, 65536), text: false });
-    else out.push({ i, size: between(r, 65537, 98304), text: false });
+    if (MIX === 'small') out.push({ i, size: between(r, 0, 125), text: true });
+    else if (x < 0.6) out.push({ i, size: between(r, 0, 125), text: true });
+    else if (x < 0.9) out.push({ i, size: Math.floor(between(r, 126, 65536) / SCALE), text: false });
+    else out.push({ i, size: Math.floor(between(r, 65537, 98304) / SCALE), text: false });
   }
   return out;
 }

@@ -14,13 +14,18 @@ const ELLIPSIS: char = '…';
 /// Up to 40 chars of `bytes` decoded lossily as UTF-8, control characters
 /// replaced by '.', "…" appended if cut (or if `more` bytes exist).
 pub fn text_preview(bytes: &[u8], more: bool) -> String {
-    let decoded = String::from_utf8_lossy(bytes);
-    let mut out = String::new();
+    // 41 characters never take more than 4 bytes each (a lossy decoder turns at most 3 bytes into
+    // one U+FFFD), so decoding this prefix gives the same first 41 characters as the whole
+    // payload; a cut in the middle of a character can only touch the 42nd or later.
+    const PREFIX: usize = (TEXT_PREVIEW_CHARS + 1) * 4;
+    let head = bytes.get(..PREFIX).unwrap_or(bytes);
+    let decoded = String::from_utf8_lossy(head);
+    let mut out = String::with_capacity(TEXT_PREVIEW_CHARS + 3);
     let mut chars = decoded.chars();
     for c in chars.by_ref().take(TEXT_PREVIEW_CHARS) {
         out.push(if c < ' ' || c == '\x7f' { '.' } else { c });
     }
-    if more || chars.next().is_some() {
+    if more || chars.next().is_some() || head.len() < bytes.len() {
         out.push(ELLIPSIS);
     }
     out
@@ -28,12 +33,16 @@ pub fn text_preview(bytes: &[u8], more: bool) -> String {
 
 /// Up to 16 bytes as lowercase hex separated by spaces, "…" if more.
 pub fn hex_preview(bytes: &[u8], more: bool) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let shown = bytes.get(..HEX_PREVIEW_BYTES).unwrap_or(bytes);
-    let mut out = shown
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut out = String::with_capacity(HEX_PREVIEW_BYTES * 3 + 4);
+    for (i, b) in shown.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
     if more || bytes.len() > shown.len() {
         if !out.is_empty() {
             out.push(' ');
@@ -240,5 +249,76 @@ mod tests {
         assert_eq!(text_preview(b"a\xffb", false), "a\u{fffd}b");
         assert_eq!(hex_preview(&[], true), "…");
         assert_eq!(hex_preview(&[0; 16], false).len(), 16 * 3 - 1);
+    }
+
+    /// The previews as first written: the whole payload decoded, one string per byte.
+    fn text_preview_whole(bytes: &[u8], more: bool) -> String {
+        let decoded = String::from_utf8_lossy(bytes);
+        let mut out = String::new();
+        let mut chars = decoded.chars();
+        for c in chars.by_ref().take(TEXT_PREVIEW_CHARS) {
+            out.push(if c < ' ' || c == '\x7f' { '.' } else { c });
+        }
+        if more || chars.next().is_some() {
+            out.push(ELLIPSIS);
+        }
+        out
+    }
+
+    fn hex_preview_formatted(bytes: &[u8], more: bool) -> String {
+        let shown = bytes.get(..HEX_PREVIEW_BYTES).unwrap_or(bytes);
+        let mut out = shown
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if more || bytes.len() > shown.len() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push(ELLIPSIS);
+        }
+        out
+    }
+
+    #[test]
+    fn previews_equal_the_whole_payload_decoding_on_random_and_multibyte_input() {
+        // Pieces that make the decoder work: multi-byte characters, truncated and invalid
+        // sequences, control characters.
+        let pieces: [&[u8]; 10] = [
+            b"a",
+            "é".as_bytes(),
+            "日".as_bytes(),
+            "😀".as_bytes(),
+            b"\xf0\x9f\x98",
+            b"\xe6\x97",
+            b"\xff",
+            b"\x80\x80",
+            b"\n",
+            b"\x7f",
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = (x % 120) as usize;
+            let mut v = Vec::new();
+            let mut y = x;
+            for _ in 0..n {
+                y = y
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.extend_from_slice(pieces[(y >> 60) as usize % pieces.len()]);
+            }
+            for more in [false, true] {
+                assert_eq!(
+                    text_preview(&v, more),
+                    text_preview_whole(&v, more),
+                    "{v:?}"
+                );
+                assert_eq!(hex_preview(&v, more), hex_preview_formatted(&v, more));
+            }
+        }
     }
 }

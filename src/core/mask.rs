@@ -36,9 +36,59 @@ pub fn unmask(buf: &mut [u8], key: [u8; 4], offset: u64) {
     unmask_bytewise(chunks.into_remainder(), rot, 0);
 }
 
+/// `src` unmasked into `dst` (the first `src.len().min(dst.len())` bytes): one pass that reads
+/// `src` and writes `dst`, for a copy that needs unmasking anyway (no zeroing, no second pass).
+pub fn unmask_into(src: &[u8], dst: &mut [u8], key: [u8; 4], offset: u64) {
+    let n = src.len().min(dst.len());
+    let (src, dst) = (&src[..n], &mut dst[..n]);
+    let start = (offset % 4) as usize;
+    let rot = [
+        key[start % 4],
+        key[(start + 1) % 4],
+        key[(start + 2) % 4],
+        key[(start + 3) % 4],
+    ];
+    let wide = u64::from_ne_bytes([
+        rot[0], rot[1], rot[2], rot[3], rot[0], rot[1], rot[2], rot[3],
+    ]);
+    let mut s = src.chunks_exact(8);
+    let mut d = dst.chunks_exact_mut(8);
+    for (a, b) in (&mut s).zip(&mut d) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(a);
+        b.copy_from_slice(&(u64::from_ne_bytes(word) ^ wide).to_ne_bytes());
+    }
+    for (i, (a, b)) in s.remainder().iter().zip(d.into_remainder()).enumerate() {
+        *b = a ^ rot[i % 4];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unmask_into_matches_bytewise_at_every_length_offset_and_alignment() {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        let src: Vec<u8> = (0..300u32).map(|i| (i * 31 + 7) as u8).collect();
+        for start in 0..8 {
+            for len in 0..(src.len() - start) {
+                for off in 0..4u64 {
+                    let mut want = src[start..start + len].to_vec();
+                    unmask_bytewise(&mut want, key, off);
+                    let mut got = vec![0xAA; len + 3];
+                    unmask_into(&src[start..start + len], &mut got[1..], key, off);
+                    assert_eq!(
+                        &got[1..1 + len],
+                        &want[..],
+                        "start {start} len {len} off {off}"
+                    );
+                    assert_eq!(got[0], 0xAA);
+                    assert!(got[1 + len..].iter().all(|&b| b == 0xAA));
+                }
+            }
+        }
+    }
 
     #[test]
     fn rfc_example() {

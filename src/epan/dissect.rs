@@ -14,13 +14,12 @@ use super::guard::guard;
 use super::ids::*;
 use super::pkt::*;
 use super::resync::Seen;
-use super::state::{self, FrameRecord};
+use super::state::{self, conv_index, FrameRecord};
 use super::sys;
 use super::tree::{build_tree, dispatch, Shown};
 use crate::core::anomaly::Anomaly;
 use crate::core::frame::{parse_header, FrameHeader, Status};
 use crate::core::info::frame_info;
-use crate::core::mask::unmask;
 use crate::core::resync::SkipKind;
 
 /// Frames of one packet that get a tree of their own (see `dissect_pdu_inner`).
@@ -43,7 +42,7 @@ unsafe fn starts_with_http(tvb: Tvb) -> bool {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
-        let head = copy_captured(tvb, 0, 8);
+        let head = captured(tvb, 0, 8);
         head.starts_with(b"GET ") || head.starts_with(b"HTTP/1.")
     }
 }
@@ -77,10 +76,10 @@ pub unsafe extern "C" fn wsk_rs_prepare(
         if let Some(conv) = conv_index(pinfo, true) {
             if super::midstream::is_midstream(conv) {
                 if !visited(pinfo) {
-                    let payload = copy_captured(tvb, 0, 64 * 1024);
+                    let payload = captured(tvb, 0, 64 * 1024);
                     let src = src_endpoint(pinfo);
                     let seq = (have_seq != 0).then_some(seq);
-                    let n = super::midstream::first_pass_skip(pinfo, conv, &src, seq, &payload);
+                    let n = super::midstream::first_pass_skip(pinfo, conv, &src, seq, payload);
                     let seq = seq.unwrap_or(0);
                     if n == 0 && have_seq != 0 {
                         first_pass_resync(tvb, pinfo, conv, seq);
@@ -177,9 +176,9 @@ pub unsafe extern "C" fn wsk_rs_pdu_len(
             super::resync::clear_handed();
         }
         let reported_left = (sys::tvb_reported_length(tvb) as usize).saturating_sub(off);
-        let head = copy_captured(tvb, off, 14);
+        let head = captured(tvb, off, 14);
         let can_wait = (*pinfo).can_desegment != 0 && head.len() == reported_left.min(14);
-        let (len, seen) = match parse_header(&head) {
+        let (len, seen) = match parse_header(head) {
             Status::Complete(h) => {
                 let total = h.frame_len();
                 if total > MAX_REASSEMBLED_FRAME {
@@ -259,8 +258,8 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
             }
         }
 
-        let head = copy_captured(tvb, 0, 14);
-        let hdr = match parse_header(&head) {
+        let head = captured(tvb, 0, 14);
+        let hdr = match parse_header(head) {
             Status::Complete(h) => h,
             Status::Partial => {
                 let ti =
@@ -287,15 +286,18 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
             (cap_total.saturating_sub(hdr.header_len) as u64).min(hdr.payload_len) as usize;
         let complete = payload_captured as u64 == hdr.payload_len;
         let max_unmask = PREF_MAX_UNMASK.load(Relaxed) as usize;
-        let mut payload = copy_captured(tvb, hdr.header_len, payload_captured);
-        if let Some(key) = hdr.mask {
-            unmask(&mut payload, key, 0);
-        }
+        // Borrowed from the tvb when not masked; unmasked straight into the packet pool (one
+        // pass, no zeroing) when masked, where it also backs the "Unmasked payload" tvb.
+        let raw = captured(tvb, hdr.header_len, payload_captured);
+        let payload = match hdr.mask {
+            Some(key) => unmask_into_pool(pinfo, raw, key),
+            None => raw,
+        };
         let shown = payload
             .len()
             .min(if hdr.masked { max_unmask } else { usize::MAX });
 
-        let rec = frame_record(pinfo, ordinal, &hdr, &payload, complete);
+        let rec = frame_record(pinfo, ordinal, &hdr, payload, complete);
         let Some(rec) = rec else { return reported };
         tap_frame(pinfo, &rec);
 
@@ -500,8 +502,8 @@ pub unsafe extern "C" fn wsk_rs_heur_check(
 ) -> c_int {
     // SAFETY: the heuristic in shim.c passes TCP's live tvb, pinfo and tree.
     guard("wsk_rs_heur_check", 0, || unsafe {
-        let head = copy_captured(tvb, 0, 4096);
-        if crate::core::upgrade::looks_like_upgrade_request(&head) {
+        let head = captured(tvb, 0, 4096);
+        if crate::core::upgrade::looks_like_upgrade_request(head) {
             return 1;
         }
         // Mid-stream: only on the first, in-order pass (later passes follow its decision).
@@ -512,8 +514,8 @@ pub unsafe extern "C" fn wsk_rs_heur_check(
             return 0;
         };
         let src = src_endpoint(pinfo);
-        let payload = copy_captured(tvb, 0, 64 * 1024);
-        let Some((dir, client)) = super::midstream::heuristic(pinfo, conv, &src, seq, &payload)
+        let payload = captured(tvb, 0, 64 * 1024);
+        let Some((dir, client)) = super::midstream::heuristic(pinfo, conv, &src, seq, payload)
         else {
             return 0;
         };

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::ids::*;
 use super::pkt::*;
-use super::state::{self, config_for, HandshakeShown};
+use super::state::{self, config_for, conv_index, HandshakeShown};
 use super::sys;
 use crate::core::anomaly::Anomaly;
 use crate::core::http::{self, MAX_HEADER_BLOCK};
@@ -19,10 +19,10 @@ unsafe fn message_at(tvb: Tvb, offset: usize, len: usize) -> Option<http::Messag
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
-        if !http::could_start(&copy_captured(tvb, offset, http::PEEK.min(len))) {
+        if !http::could_start(captured(tvb, offset, http::PEEK.min(len))) {
             return None;
         }
-        http::parse(&copy_captured(tvb, offset, len.min(MAX_HEADER_BLOCK)))
+        http::parse(captured(tvb, offset, len.min(MAX_HEADER_BLOCK)))
     }
 }
 
@@ -34,7 +34,7 @@ pub(super) unsafe fn learn(pinfo: Pinfo) {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
-        if visited(pinfo) || !frame_has_protocol(pinfo, c"http") {
+        if visited(pinfo) || !layers_have(pinfo, proto_http()) {
             return;
         }
         let num = (*pinfo).num;

@@ -45,6 +45,11 @@ pub fn ett(i: usize) -> c_int {
 pub fn proto_ws() -> c_int {
     PROTO_WS.load(Relaxed)
 }
+/// Wireshark's HTTP protocol id (set in the handoff; -1 when HTTP is not there).
+pub static PROTO_HTTP: AtomicI32 = AtomicI32::new(-1);
+pub fn proto_http() -> c_int {
+    PROTO_HTTP.load(Relaxed)
+}
 pub fn ei(a: Anomaly) -> *mut sys::expert_field {
     let p = EI_PTR.load(Relaxed);
     if p.is_null() {

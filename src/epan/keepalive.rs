@@ -9,10 +9,10 @@ use std::os::raw::{c_int, c_uint};
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::ids::{ei_ka, hf_ka, proto_ka, EI_UNANSWERED, EI_UNSOLICITED, EI_VERDICT, ETT_KA};
-use super::pkt::{conv_index, frame_tvb, src_endpoint, tcp_segment, tree_has_room, visited};
-use super::state;
+use super::pkt::{frame_tvb, src_endpoint, tcp_segment, tree_has_room, visited};
+use super::state::{self, conv_index};
 use super::sys;
-use crate::core::keepalive::{Event, Kind, Layer, Segment, F_FIN, F_RST};
+use crate::core::keepalive::{Event, Kind, Layer, Segment, F_FIN, F_RST, F_SYN};
 use crate::fields::K;
 
 type Tvb = *mut sys::tvbuff_t;
@@ -48,7 +48,12 @@ pub unsafe fn feed_tcp(pinfo: Pinfo) {
         let Some(seg) = tcp_segment(pinfo, frame_tvb(pinfo)) else {
             return;
         };
-        let Some(conv) = conv_index(pinfo, false) else {
+        let conv = if seg.hdr.flags & u16::from(F_SYN) != 0 {
+            state::conv_after_syn(pinfo)
+        } else {
+            conv_index(pinfo, false)
+        };
+        let Some(conv) = conv else {
             return;
         };
         let ep = src_endpoint(pinfo);

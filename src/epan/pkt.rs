@@ -1,7 +1,7 @@
 //! The packet layer: what a callback reads of the packet it was given (captured bytes, checked so
 //! that nothing throws; endpoints, conversation, the TCP segment from the header bytes) and the
 //! generated tree items it adds. Imports only the bindings and the ids.
-use std::ffi::{c_void, CString};
+use std::ffi::CString;
 use std::os::raw::{c_int, c_uint};
 use std::ptr;
 
@@ -19,32 +19,97 @@ pub(super) type Item = *mut sys::proto_item;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Endpoint {
     pub addr_type: i32,
-    pub addr: Vec<u8>,
+    pub addr: Addr,
     pub port: u32,
+}
+
+/// An address's bytes, held inline (IPv4 and IPv6 fit; longer ones are cut at 16 bytes): an
+/// endpoint costs no allocation per packet.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Addr {
+    len: u8,
+    bytes: [u8; 16],
+}
+
+impl Addr {
+    pub fn new(b: &[u8]) -> Addr {
+        let n = b.len().min(16);
+        let mut bytes = [0u8; 16];
+        bytes[..n].copy_from_slice(&b[..n]);
+        Addr {
+            len: n as u8,
+            bytes,
+        }
+    }
+}
+
+impl std::ops::Deref for Addr {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
+impl std::fmt::Debug for Addr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 pub(super) fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\\0")).unwrap_or_default()
 }
 
-/// Captured bytes of `tvb` from `offset`, at most `max`.
+/// Captured bytes of `tvb` from `offset`, at most `max`, copied.
 ///
 /// SAFETY (caller): `tvb` is a live tvb.
 pub(super) unsafe fn copy_captured(tvb: Tvb, offset: usize, max: usize) -> Vec<u8> {
+    // SAFETY: the caller's contract (a live tvb); `captured` checks the bounds.
+    unsafe { captured(tvb, offset, max).to_vec() }
+}
+
+/// Captured bytes of `tvb` from `offset`, at most `max`, borrowed from the tvb (no copy).
+///
+/// SAFETY (caller): `tvb` is a live tvb, and the slice is not kept past the callback that was
+/// handed the tvb (a tvb's bytes live as long as the packet's dissection).
+pub(super) unsafe fn captured<'a>(tvb: Tvb, offset: usize, max: usize) -> &'a [u8] {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
         let cap = sys::tvb_captured_length(tvb) as usize;
         if offset >= cap {
-            return Vec::new();
+            return &[];
         }
         let n = (cap - offset).min(max);
-        let mut v = vec![0u8; n];
-        if n > 0 {
-            // SAFETY: offset + n <= captured length, so tvb_memcpy cannot throw; v has n bytes.
-            sys::tvb_memcpy(tvb, v.as_mut_ptr() as *mut c_void, offset as c_int, n);
+        if n == 0 {
+            return &[];
         }
-        v
+        // SAFETY: offset + n <= captured length, so tvb_get_ptr cannot throw; it returns a pointer
+        // to n contiguous bytes that live as long as the tvb.
+        let p = sys::tvb_get_ptr(tvb, offset as c_int, n as c_int);
+        if p.is_null() {
+            return &[];
+        }
+        std::slice::from_raw_parts(p, n)
+    }
+}
+
+/// `bytes` unmasked into memory of the packet's pool (one pass, no zeroing); lives as long as
+/// the packet's dissection, and can back a tvb (`pool_tvb`).
+///
+/// SAFETY (caller): `pinfo` is the live packet; the slice is not kept past its dissection.
+pub(super) unsafe fn unmask_into_pool<'a>(pinfo: Pinfo, bytes: &[u8], key: [u8; 4]) -> &'a [u8] {
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        if bytes.is_empty() {
+            return &[];
+        }
+        let buf = sys::wmem_alloc((*pinfo).pool, bytes.len()) as *mut u8;
+        // SAFETY: wmem_alloc returned bytes.len() writable bytes (it aborts rather than fail).
+        let out = std::slice::from_raw_parts_mut(buf, bytes.len());
+        crate::core::mask::unmask_into(bytes, out, key, 0);
+        out
     }
 }
 
@@ -63,10 +128,13 @@ unsafe fn endpoint(a: &sys::address, port: u32) -> Endpoint {
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
         let addr = if a.data.is_null() || a.len <= 0 {
-            Vec::new()
+            Addr::default()
         } else {
             // SAFETY: an address's data holds `len` bytes while the packet is dissected.
-            std::slice::from_raw_parts(a.data as *const u8, a.len as usize).to_vec()
+            Addr::new(std::slice::from_raw_parts(
+                a.data as *const u8,
+                a.len as usize,
+            ))
         };
         Endpoint {
             addr_type: a.type_,
@@ -88,7 +156,9 @@ pub(super) unsafe fn dst_endpoint(pinfo: Pinfo) -> Endpoint {
     unsafe { endpoint(&(*pinfo).dst, (*pinfo).destport) }
 }
 
-pub(super) unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
+/// Wireshark's conversation index of this packet (a conversation table lookup; `state::conv_index`
+/// remembers it per TCP connection).
+pub(super) unsafe fn conv_lookup(pinfo: Pinfo, create: bool) -> Option<u32> {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
@@ -140,8 +210,8 @@ pub(super) unsafe fn tcp_segment(pinfo: Pinfo, frame: Tvb) -> Option<Segment> {
         }
         let ip_at = (at as usize).checked_sub(if version == 4 { 12 } else { 8 })?;
         let cap = sys::tvb_captured_length(frame) as usize;
-        let head = copy_captured(frame, ip_at, 512);
-        let hdr = tcphdr::parse(&head, cap - ip_at)?;
+        let head = captured(frame, ip_at, 512);
+        let hdr = tcphdr::parse(head, cap - ip_at)?;
         if u32::from(hdr.src_port) != (*pinfo).srcport
             || u32::from(hdr.dst_port) != (*pinfo).destport
         {
@@ -210,19 +280,32 @@ pub(super) unsafe fn child_tvb(
         let len = bytes.len();
         let buf = sys::wmem_alloc((*pinfo).pool, len.max(1)) as *mut u8;
         ptr::copy_nonoverlapping(bytes.as_ptr(), buf, len);
-        let t = sys::tvb_new_child_real_data(parent, buf, len as c_uint, len as c_int);
+        pool_tvb(parent, pinfo, std::slice::from_raw_parts(buf, len), name)
+    }
+}
+
+/// A tvb over `bytes` that already live in the packet pool (`unmask_into_pool`): no copy.
+///
+/// SAFETY (caller): `bytes` is memory of `pinfo`'s pool (or empty).
+pub(super) unsafe fn pool_tvb(
+    parent: Tvb,
+    pinfo: Pinfo,
+    bytes: &[u8],
+    name: &std::ffi::CStr,
+) -> Tvb {
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let len = bytes.len();
+        let t = sys::tvb_new_child_real_data(parent, bytes.as_ptr(), len as c_uint, len as c_int);
         sys::add_new_data_source(pinfo, t, name.as_ptr());
         t
     }
 }
 
-/// Is `name` among the protocols of this packet? (`gboolean` in 4.0, `bool` from 4.2.)
-#[allow(clippy::unnecessary_cast)]
-pub(super) unsafe fn frame_has_protocol(pinfo: Pinfo, name: &std::ffi::CStr) -> bool {
+/// Is protocol `proto` (an id) among the layers of this packet? No name lookups.
+pub(super) unsafe fn layers_have(pinfo: Pinfo, proto: c_int) -> bool {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
-    unsafe {
-        // SAFETY (caller): pinfo is the live packet; its layer list lives as long as it.
-        sys::proto_is_frame_protocol((*pinfo).layers, name.as_ptr()) as i32 != 0
-    }
+    unsafe { proto >= 0 && sys::wsk_layers_have(pinfo, proto) != 0 }
 }

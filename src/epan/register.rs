@@ -284,6 +284,7 @@ pub fn register_handoff() {
         if !named {
             warn("ws-keepalive: a dissector named 'ws' exists already; using an anonymous handle");
         }
+        PROTO_HTTP.store(sys::proto_get_id_by_filter_name(c"http".as_ptr()), Relaxed);
         let handle = sys::wsk_make_ws_handle(proto, named as c_int);
         sys::wsk_set_handles(handle, handle_named(c"http-over-tcp"));
 

@@ -182,6 +182,18 @@ int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version)
     return (int)(p - base);
 }
 
+/* Is protocol id `proto` one of the packet's layers (pinfo->layers holds the ids)? Cheaper than
+ * proto_is_frame_protocol, which compares names. */
+int wsk_layers_have(packet_info *pinfo, int proto)
+{
+    if (!pinfo->layers)
+        return 0;
+    for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f))
+        if (GPOINTER_TO_INT(wmem_list_frame_data(f)) == proto)
+            return 1;
+    return 0;
+}
+
 /* The packet's data source number `i` (0 is the frame itself), or NULL. */
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i)
 {

@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use once_cell::sync::Lazy;
 
 pub use super::pkt::Endpoint;
+use super::pkt::{conv_lookup, dst_endpoint, src_endpoint, visited, Addr, Pinfo};
+use super::sys;
 use crate::core::anomaly::Anomaly;
 use crate::core::closing::{CloseRole, Closing};
 use crate::core::deflate::{self, InflateIssue, Inflater};
@@ -338,4 +340,130 @@ fn inflate(
 pub fn clear() {
     // Replace, not clear: the old maps' memory is freed (memcheck finds nothing at exit).
     *capture() = Capture::default();
+    *convs() = Convs::default();
 }
+
+// ------------------------------------------------------------------ conversation indexes
+//
+// Every feature keys its state by Wireshark's conversation index, which costs a conversation
+// table lookup (~1,000 instructions) per call, several per WebSocket frame and one per TCP packet.
+// The index of a TCP connection changes only when TCP starts a new conversation on a SYN that
+// reuses the addresses and ports; so it is remembered per address/port pair as a list of epochs
+// (first frame, index), learnt on the first pass in capture order: a lookup on the first sight of
+// the pair, and again on every SYN (`conv_after_syn`). A revisit finds the epoch that holds its
+// frame, so every pass gets the same index for a frame. This table has its own lock: a leaf, taken
+// alone and never while `capture()` is held (the two are never nested).
+
+/// The two endpoints of a TCP connection, in a canonical order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct ConvKey {
+    lo: (Addr, u32),
+    hi: (Addr, u32),
+}
+
+#[derive(Default)]
+pub struct Convs {
+    epochs: HashMap<ConvKey, Vec<(u32, u32)>, FxBuild>,
+}
+
+static CONVS: Lazy<Mutex<Convs>> = Lazy::new(|| Mutex::new(Convs::default()));
+
+fn convs() -> MutexGuard<'static, Convs> {
+    CONVS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+unsafe fn conv_key(pinfo: Pinfo) -> ConvKey {
+    // SAFETY: the caller's contract: the live packet.
+    let (a, b) = unsafe { (src_endpoint(pinfo), dst_endpoint(pinfo)) };
+    let (a, b) = ((a.addr, a.port), (b.addr, b.port));
+    if (&*a.0, a.1) <= (&*b.0, b.1) {
+        ConvKey { lo: a, hi: b }
+    } else {
+        ConvKey { lo: b, hi: a }
+    }
+}
+
+/// The conversation index of this packet (see above); a table lookup only for packets that are not
+/// TCP, the first packet of a connection, and frames before what the first pass learnt.
+pub unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
+    // SAFETY: the caller's contract: the pointers are the live packet's.
+    unsafe {
+        if (*pinfo).ptype != sys::port_type_PT_TCP {
+            return conv_lookup(pinfo, create);
+        }
+        let key = conv_key(pinfo);
+        let frame = (*pinfo).num;
+        if let Some(ep) = convs().epochs.get(&key) {
+            if let Some(&(_, idx)) = ep.iter().rev().find(|(first, _)| *first <= frame) {
+                return Some(idx);
+            }
+        }
+        let idx = conv_lookup(pinfo, create)?;
+        if !visited(pinfo) {
+            let mut c = convs();
+            let ep = c.epochs.entry(key).or_default();
+            if ep.last().is_none_or(|&(_, last)| last != idx) {
+                ep.push((frame, idx));
+            }
+        }
+        Some(idx)
+    }
+}
+
+/// First pass, a TCP segment with SYN set: TCP may have started a new conversation for these
+/// addresses and ports. Returns this packet's index; later frames get it from the table. (This
+/// frame itself keeps the earlier index for anyone who asked before, on every pass alike.)
+pub unsafe fn conv_after_syn(pinfo: Pinfo) -> Option<u32> {
+    // SAFETY: the caller's contract: the pointers are the live packet's.
+    unsafe {
+        let idx = conv_lookup(pinfo, false)?;
+        if visited(pinfo) || (*pinfo).ptype != sys::port_type_PT_TCP {
+            return Some(idx);
+        }
+        let key = conv_key(pinfo);
+        let frame = (*pinfo).num;
+        let mut c = convs();
+        let ep = c.epochs.entry(key).or_default();
+        match ep.last() {
+            Some(&(_, last)) if last == idx => {}
+            Some(_) => ep.push((frame.saturating_add(1), idx)),
+            None => ep.push((frame, idx)),
+        }
+        Some(idx)
+    }
+}
+
+/// A fast hasher for small fixed keys (the Fx hash: multiply and rotate per word). Keys here come
+/// from packet headers; a hostile capture can at worst make its own lookups slower.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_i32(&mut self, i: i32) {
+        self.write_u64(i as u32 as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;

@@ -16,6 +16,12 @@ int wsk_tap_id(void)
     return wsk_tap;
 }
 
+/* Is anyone listening? Lets the caller skip building a record's strings. */
+int wsk_tap_active(void)
+{
+    return wsk_tap >= 0 && have_tap_listener(wsk_tap);
+}
+
 void wsk_tap_queue(packet_info *pinfo, guint32 conv, const char *client, const char *server, int kind,
                    int from_client, int opcode, guint64 len, double rtt, int close_code, int abnormal,
                    const char *text)

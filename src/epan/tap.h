@@ -30,4 +30,5 @@ typedef struct wsk_tap_info {
 } wsk_tap_info;
 
 int wsk_tap_id(void);
+int wsk_tap_active(void);
 #endif

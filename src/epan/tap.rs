@@ -18,6 +18,8 @@ extern "C" {
     pub fn wsk_tap_register();
     /// Registers the "WebSocket/Connections" stats tree (src/epan/stats.c); call in the handoff.
     pub fn wsk_stats_register();
+    /// Does the tap have a listener (else queueing an event is wasted work)?
+    fn wsk_tap_active() -> c_int;
     fn wsk_tap_queue(
         pinfo: *mut sys::packet_info,
         conv: u32,
@@ -67,6 +69,10 @@ pub unsafe fn queue(
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
+        // SAFETY: reads the tap id registered at start-up and asks epan for its listeners.
+        if wsk_tap_active() == 0 {
+            return;
+        }
         let (client, server, from_client) = {
             let st = state::capture();
             let Some(cs) = st.ws.conns.get(&conv) else {

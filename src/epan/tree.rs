@@ -7,18 +7,19 @@ use std::ptr;
 
 use super::ids::*;
 use super::pkt::*;
-use super::state::{self, FrameRecord};
+use super::state::{self, conv_index, FrameRecord};
 use super::sys;
 use crate::core::anomaly::Anomaly;
 use crate::core::closing::CloseRole;
 use crate::core::frame::{FrameHeader, LengthForm};
 use crate::fields::F;
 
-pub(super) struct Shown {
+pub(super) struct Shown<'a> {
     pub header_len: usize,
     pub payload_captured: usize,
     pub shown: usize,
-    pub payload: Vec<u8>,
+    /// The unmasked payload: the tvb's own bytes, or (masked frames) memory of the packet pool.
+    pub payload: &'a [u8],
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -28,7 +29,7 @@ pub(super) unsafe fn build_tree(
     tree: Tree,
     hdr: &FrameHeader,
     rec: &FrameRecord,
-    s: &Shown,
+    s: &Shown<'_>,
     info: &CString,
 ) -> Tvb {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
@@ -112,7 +113,8 @@ pub(super) unsafe fn build_tree(
                 s.payload_captured as c_int,
                 sys::ENC_NA as c_uint,
             );
-            child_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
+            // SAFETY: a masked frame's payload was unmasked into the packet pool.
+            pool_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
         } else {
             sys::tvb_new_subset_length_caplen(
                 tvb,
