@@ -26,4 +26,5 @@ guint32 wsk_tcpinfo_seq(const void *tcpinfo);
 int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version);
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i);
 int wsk_layers_have(packet_info *pinfo, int proto);
+int wsk_proto_enabled(int proto);
 int wsk_tree_has_room(proto_tree *tree, unsigned n);

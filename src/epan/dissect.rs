@@ -16,7 +16,7 @@ use super::pkt::*;
 use super::resync::Seen;
 use super::state::{self, conv_index, FrameRecord};
 use super::sys;
-use super::tree::{build_tree, dispatch, Shown};
+use super::tree::{build_tree, dispatch, message_tvb, Shown};
 use crate::core::anomaly::Anomaly;
 use crate::core::frame::{parse_header, FrameHeader, Status};
 use crate::core::info::frame_info;
@@ -306,24 +306,41 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
             Some(d) => d,
             None => &payload[..shown],
         };
-        let info = frame_info(&rec.outcome, &hdr, preview);
-        let info_c = cstring(&info);
-        sys::col_append_sep_str(
-            (*pinfo).cinfo,
-            sys::COL_INFO as c_int,
-            c" | ".as_ptr(),
-            info_c.as_ptr(),
-        );
-
         let s = Shown {
             header_len: hdr.header_len,
             payload_captured,
             shown,
             payload,
         };
+        // Without a tree (a plain read, a field export that needs no ws field) and without columns,
+        // nothing of the frame is shown: only a completed message goes on to its payload dissector.
+        let has_cols = !(*pinfo).cinfo.is_null();
+        if tree.is_null() && !has_cols {
+            let msg = message_tvb(tvb, pinfo, &hdr, &rec, &s);
+            if !msg.is_null() {
+                dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
+            }
+            return reported;
+        }
+        let info = frame_info(&rec.outcome, &hdr, preview);
+        let info_c = cstring(&info);
+        if has_cols {
+            sys::col_append_sep_str(
+                (*pinfo).cinfo,
+                sys::COL_INFO as c_int,
+                c" | ".as_ptr(),
+                info_c.as_ptr(),
+            );
+        }
+
         // Wireshark aborts a packet's dissection past gui.max_tree_items; a segment can hold ~32,000
         // tiny frames, so past this many frames in one packet only the Info column and state are kept.
-        if ordinal < MAX_TREES_PER_PACKET && tree_has_room(tree, 64) {
+        if tree.is_null() {
+            let msg = message_tvb(tvb, pinfo, &hdr, &rec, &s);
+            if !msg.is_null() {
+                dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
+            }
+        } else if ordinal < MAX_TREES_PER_PACKET && tree_has_room(tree, 64) {
             let msg = build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
             if !msg.is_null() {
                 dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);

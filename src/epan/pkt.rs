@@ -57,7 +57,11 @@ impl std::fmt::Debug for Addr {
 }
 
 pub(super) fn cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+    if s.as_bytes().contains(&0) {
+        CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+    } else {
+        CString::new(s).unwrap_or_default()
+    }
 }
 
 /// Captured bytes of `tvb` from `offset`, at most `max`, copied.
@@ -308,4 +312,10 @@ pub(super) unsafe fn layers_have(pinfo: Pinfo, proto: c_int) -> bool {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe { proto >= 0 && sys::wsk_layers_have(pinfo, proto) != 0 }
+}
+
+/// Is protocol `proto` (an id; -1 when not registered) enabled?
+pub(super) unsafe fn proto_enabled(proto: c_int) -> bool {
+    // SAFETY: looks up a registered protocol by id; no packet data involved.
+    unsafe { sys::wsk_proto_enabled(proto) != 0 }
 }

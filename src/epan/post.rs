@@ -1,44 +1,40 @@
-//! The postdissectors (entry points Wireshark calls after all dissectors of a packet): feed the
+//! The postdissector (the entry point Wireshark calls after all dissectors of a packet): feed the
 //! packet's TCP segment to keep-alive analysis and learn its handshake messages (first pass),
-//! then show what is stored for the frame.
+//! then show what is stored for the frame. One postdissector serves both protocols: its handle
+//! belongs to neither, so it checks here which of them are enabled.
 use std::ffi::c_void;
 use std::os::raw::c_int;
 
 use super::guard::guard;
-use super::pkt::{Pinfo, Tree, Tvb};
+use super::ids::{proto_ka, proto_ws};
+use super::pkt::{proto_enabled, Pinfo, Tree, Tvb};
 use super::{handshake, keepalive};
 
 /// Protocol `ws`: the handshake on the 101 response and how a connection ended on its first
-/// FIN/RST. Runs first (registered first), so the TCP segment is fed before anything is shown.
-pub unsafe extern "C" fn postdissect_ws(
+/// FIN/RST. Protocol `keepalive`: probes, ACKs, pings and pongs of this packet. The TCP segment is
+/// fed (first pass) before anything is shown.
+pub unsafe extern "C" fn postdissect(
     tvb: Tvb,
     pinfo: Pinfo,
     tree: Tree,
     _data: *mut c_void,
 ) -> c_int {
     // SAFETY: Wireshark passes the frame's live tvb, pinfo and tree to postdissectors.
-    guard("postdissect_ws", 0, || unsafe {
-        // TCP's segment: keep-alive analysis, and the FIN/RST that ends a WebSocket connection.
-        keepalive::feed_tcp(pinfo);
-        handshake::learn(pinfo);
-        handshake::show_end(tvb, pinfo, tree);
-        handshake::show(tvb, pinfo, tree);
-        0
-    })
-}
-
-/// Protocol `keepalive`: probes, ACKs, pings and pongs of this packet.
-pub unsafe extern "C" fn postdissect_keepalive(
-    tvb: Tvb,
-    pinfo: Pinfo,
-    tree: Tree,
-    _data: *mut c_void,
-) -> c_int {
-    // SAFETY: Wireshark passes the frame's live tvb, pinfo and tree to postdissectors.
-    guard("postdissect_keepalive", 0, || unsafe {
-        // (A no-op when protocol ws already fed this frame.)
-        keepalive::feed_tcp(pinfo);
-        keepalive::show(tvb, pinfo, tree);
+    guard("postdissect", 0, || unsafe {
+        let ws = proto_enabled(proto_ws());
+        let ka = proto_enabled(proto_ka());
+        if ws || ka {
+            // TCP's segment: keep-alive analysis, and the FIN/RST that ends a WebSocket connection.
+            keepalive::feed_tcp(pinfo);
+        }
+        if ws {
+            handshake::learn(pinfo);
+            handshake::show_end(tvb, pinfo, tree);
+            handshake::show(tvb, pinfo, tree);
+        }
+        if ka {
+            keepalive::show(tvb, pinfo, tree);
+        }
         0
     })
 }

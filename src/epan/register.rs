@@ -305,12 +305,12 @@ pub fn register_handoff() {
             sys::wsk_add_heuristic(heur_name.as_ptr(), proto);
         }
 
-        // The handshake (key, accept, subprotocol, extensions) is read from its bytes by a
-        // postdissector on the first pass; it asks for no fields, so no tree is built for it.
-        let post = sys::create_dissector_handle(Some(super::post::postdissect_ws), proto);
+        // One postdissector for both protocols (keep-alive analysis of every TCP segment; the
+        // handshake read from its bytes; how a connection ended). It asks for no fields, so no tree
+        // is built for it; its handle belongs to no protocol, so epan adds no layer for it to every
+        // packet: it checks itself which of `ws` and `keepalive` are enabled.
+        let post = sys::create_dissector_handle(Some(super::post::postdissect), -1);
         sys::register_postdissector(post);
-
-        register_keepalive_handoff();
         super::dispatch::wsk_dispatch_init();
         sys::register_init_routine(Some(init_routine));
         sys::register_cleanup_routine(Some(cleanup_routine));
@@ -370,20 +370,6 @@ pub fn register_keepalive_protoinfo() {
         sys::proto_register_subtree_array(ett.as_ptr(), 1);
         let module = sys::expert_register_protocol(id);
         sys::expert_register_field_array(module, infos.as_mut_ptr(), infos.len() as c_int);
-    }
-}
-
-pub fn register_keepalive_handoff() {
-    let proto = PROTO_KA.load(Relaxed);
-    if proto < 0 {
-        return;
-    }
-    // SAFETY: registration calls with valid static arguments, once, on the main thread. No
-    // wanted fields: the postdissector reads the TCP header from the packet's bytes, so Wireshark
-    // builds no protocol tree on its account.
-    unsafe {
-        let post = sys::create_dissector_handle(Some(super::post::postdissect_keepalive), proto);
-        sys::register_postdissector(post);
     }
 }
 

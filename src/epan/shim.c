@@ -194,6 +194,15 @@ int wsk_layers_have(packet_info *pinfo, int proto)
     return 0;
 }
 
+/* Is protocol `proto` registered and enabled (Analyze > Enabled Protocols, --disable-protocol)? */
+int wsk_proto_enabled(int proto)
+{
+    if (proto < 0)
+        return 0;
+    protocol_t *p = find_protocol_by_id(proto);
+    return p && proto_is_protocol_enabled(p);
+}
+
 /* The packet's data source number `i` (0 is the frame itself), or NULL. */
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i)
 {

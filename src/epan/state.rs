@@ -29,6 +29,9 @@ use crate::core::message::{Config, Connection, Direction, FrameOutcome};
 use crate::core::midstream::Detector;
 use crate::core::resync::{Resync, SkipKind};
 
+/// The maps of per-capture state: keys are small integers and tuples, hashed with [`FxHasher`].
+pub type Map<K, V> = HashMap<K, V, FxBuild>;
+
 #[derive(Clone, Debug, Default)]
 pub struct Handshake {
     pub key: Option<String>,
@@ -78,13 +81,13 @@ pub struct HandshakeShown {
 /// WebSocket state: per connection, per frame.
 #[derive(Default)]
 pub struct Store {
-    pub conns: HashMap<u32, ConnState>,
-    pub frames: HashMap<(u32, u32), Arc<FrameRecord>>,
+    pub conns: Map<u32, ConnState>,
+    pub frames: Map<(u32, u32), Arc<FrameRecord>>,
     /// The first TCP FIN/RST of a WebSocket connection → its connection (the connection's
     /// `Closing` tells how it ended, as far as the capture has been read).
-    pub ends: HashMap<u32, u32>,
+    pub ends: Map<u32, u32>,
     /// 101 responses: what their handshake item shows.
-    pub handshakes: HashMap<u32, HandshakeShown>,
+    pub handshakes: Map<u32, HandshakeShown>,
     /// The last frame whose handshake bytes were looked at (first pass, in order).
     pub learnt: u32,
 }
@@ -92,9 +95,9 @@ pub struct Store {
 /// Keep-alive state: one tracker per TCP connection, the events of each frame.
 #[derive(Default)]
 pub struct KaStore {
-    pub trackers: HashMap<u32, Tracker>,
+    pub trackers: Map<u32, Tracker>,
     /// Frame → (connection, events of that frame).
-    pub events: HashMap<u32, (u32, Vec<Event>)>,
+    pub events: Map<u32, (u32, Vec<Event>)>,
     /// The last frame whose TCP segment was fed (a frame may be offered twice: by the WebSocket
     /// dissector for a one-byte segment, and by the postdissector).
     pub last_fed: u32,
@@ -121,17 +124,17 @@ pub struct MidConn {
 
 #[derive(Default)]
 pub struct MidStore {
-    pub conns: HashMap<u32, MidConn>,
+    pub conns: Map<u32, MidConn>,
     /// Frame → bytes at the start of its segment that belong to a frame begun before the capture.
-    pub skips: HashMap<u32, u32>,
+    pub skips: Map<u32, u32>,
 }
 
 /// Gap tracking: one [`Resync`] per direction of each connection.
 #[derive(Default)]
 pub struct ResyncStore {
-    pub dirs: HashMap<(u32, Endpoint), Resync>,
+    pub dirs: Map<(u32, Endpoint), Resync>,
     /// (frame, sequence number of the tvb) → bytes at its start that are not frames, and why.
-    pub skips: HashMap<(u32, u32), (u32, SkipKind)>,
+    pub skips: Map<(u32, u32), (u32, SkipKind)>,
     /// The tvb being dissected on the first pass: (frame, its sequence number, its direction).
     pub current: Option<(u32, u32, (u32, Endpoint))>,
     /// The skip unit the length callback returned last: (frame, tvb seq, length, kind).

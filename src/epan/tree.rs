@@ -321,6 +321,46 @@ pub(super) unsafe fn build_tree(
     }
 }
 
+/// Without a tree: the tvb of a completed Text/Binary message for its payload dissector (the same
+/// one `build_tree` hands on), or NULL. No items, no views that only a tree would show.
+pub(super) unsafe fn message_tvb(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    hdr: &FrameHeader,
+    rec: &FrameRecord,
+    s: &Shown<'_>,
+) -> Tvb {
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        let o = &rec.outcome;
+        let Some(c) = &o.completes else {
+            return ptr::null_mut();
+        };
+        if !matches!(o.msg_type, 1 | 2) {
+            return ptr::null_mut();
+        }
+        match (&rec.inflated, &c.data) {
+            (Some(d), _) if !d.is_empty() => child_tvb(tvb, pinfo, d, c"Decompressed message"),
+            (None, Some(d)) if !d.is_empty() => child_tvb(tvb, pinfo, d, c"Reassembled message"),
+            (None, None) if s.payload_captured > 0 && s.shown > 0 => {
+                if hdr.masked {
+                    // SAFETY: a masked frame's payload was unmasked into the packet pool.
+                    pool_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
+                } else {
+                    sys::tvb_new_subset_length_caplen(
+                        tvb,
+                        s.header_len as c_int,
+                        s.payload_captured as c_int,
+                        s.payload_captured as c_int,
+                    )
+                }
+            }
+            _ => ptr::null_mut(),
+        }
+    }
+}
+
 /// Hand a completed message to the dissector for its subprotocol, its server port (Decode As),
 /// or JSON.
 pub(super) unsafe fn dispatch(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool) {
