@@ -27,4 +27,5 @@ int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version);
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i);
 int wsk_layers_have(packet_info *pinfo, int proto);
 int wsk_proto_enabled(int proto);
+void wsk_info_append(packet_info *pinfo, const char *str);
 int wsk_tree_has_room(proto_tree *tree, unsigned n);

@@ -1,150 +1,146 @@
 #!/usr/bin/env bash
-# Wall time and peak memory of tshark with the plugin, against Wireshark's built-in WebSocket
-# dissector and against the TCP floor (no WebSocket dissection at all). See docs/bench.md.
+# CPU time, wall time and peak memory of tshark with the plugin, against Wireshark's built-in
+# WebSocket dissector and against the TCP floor (no WebSocket dissection at all), on WebSocket
+# and non-WebSocket captures. See docs/bench.md.
 #
-#   sudo scripts/bench.sh                 # captures (once), comparison, scaling
-#   sudo scripts/bench.sh capture         # only make the captures (network namespaces: root)
-#   scripts/bench.sh compare [FILE]       # comparison on the bulk capture (or FILE)
-#   scripts/bench.sh scaling              # ns/message at 10k, 50k, 200k messages
+#   sudo scripts/bench.sh                 # captures (once), comparison, growth
+#   sudo scripts/bench.sh capture         # only make the captures (network namespace: root)
+#   scripts/bench.sh compare [NAME...]    # the comparison table (all captures, or the ones named)
+#   scripts/bench.sh growth               # time and memory per message at 10k, 50k, 200k messages
+#   scripts/bench.sh smoke                # CI: one tiny committed capture, one round, no table check
 #
-# Captures are made with real peers (scripts/capture-peers/bench_ws.py, Python websockets) on a
-# veth pair between two network namespaces (wsk-b-cli 10.80.0.1, wsk-b-srv 10.80.0.2, MTU 1500,
-# offloads off), captured by dumpcap, and kept in .cache/bench/ (not committed).
+# Captures are made with real peers (scripts/capture-peers/bulk_ws.js: Node `ws`;
+# scripts/capture-peers/bench_plain.js: Node net/http/tls) on the loopback of a private network
+# namespace (wsk-bench, created and deleted here), at MTU 1500 with TSO/GSO/GRO off (wire-sized
+# segments, <= 1448 payload bytes) or at the loopback's own 64 KiB MTU, captured by dumpcap in the
+# namespace, and kept in .cache/bench/ (not committed) with a <name>.recipe file each (peer,
+# versions, sizes, packet count). The peers run on one CPU (see tests/captures/BULK.md: with two,
+# the capture can show segments in an order TCP reports as lost).
 #
-# Environment: WSK_BENCH_ROUNDS (default 5), WSK_BENCH_SO (a prebuilt ws_keepalive.so: skips the
-# build), WSK_BENCH_MESSAGES (bulk capture, default 50000), WSK_PYTHON (default /usr/bin/python3),
-# WSK_BENCH_TSHARK_OPTS (given to every tshark run; default "-o tcp.reassemble_out_of_order:TRUE":
-# the veth drops a few segments before dumpcap sees them and TCP retransmits them, and without
-# this preference every WebSocket dissector loses sync at the first gap),
-# WSK_BENCH_SCALING_WORKLOADS (default "plain fields"), WSK_BENCH_EXTRA=1 adds the variant "plugin, keepalive off" to the comparison.
+# Environment: WSK_BENCH_ROUNDS (default 3), WSK_BENCH_SO (a prebuilt ws_keepalive.so: skips the
+# build), WSK_BENCH_MESSAGES (messages of the WebSocket comparison captures, default 10000),
+# WSK_BENCH_TSHARK_OPTS (given to every tshark run; default none), WSK_BENCH_RECAPTURE=1 makes
+# the captures again, WSK_NODE (default: node on PATH).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=common.sh
 source "$HERE/common.sh"
 PEERS="$HERE/capture-peers"
-CACHE="$ROOT/.cache/bench"
-PY="${WSK_PYTHON:-/usr/bin/python3}"
-ROUNDS="${WSK_BENCH_ROUNDS:-5}"
-BULK_N="${WSK_BENCH_MESSAGES:-50000}"
-
-CLI_NS=wsk-b-cli
-SRV_NS=wsk-b-srv
-CLI_IF=wsk-b-veth-c
-SRV_IF=wsk-b-veth-s
-CLI_IP=10.80.0.1
-SRV_IP=10.80.0.2
-CLI_MAC=02:80:00:00:00:01
-SRV_MAC=02:80:00:00:00:02
-PORT=8765
+CACHE="${WSK_BENCH_CACHE:-$ROOT/.cache/bench}"
+ROUNDS="${WSK_BENCH_ROUNDS:-3}"
+N_WS="${WSK_BENCH_MESSAGES:-10000}"
+NODE="${WSK_NODE:-$(command -v node || true)}"
+NS=wsk-bench
+SEED=6455
 
 die() { echo "bench: $*" >&2; exit 1; }
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/wsk-bench.XXXXXX")"
 chmod 0755 "$TMP"
-DUMPCAP_PID=""
 SERVER_PID=""
-NETNS_UP=""
 PLUGIN_HOME=""
 EMPTY_HOME=""
 cleanup() {
   set +e
-  [ -n "$DUMPCAP_PID" ] && { kill -INT "$DUMPCAP_PID" 2>/dev/null; wait "$DUMPCAP_PID" 2>/dev/null; }
   [ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  if [ -n "$NETNS_UP" ]; then ip netns del "$CLI_NS" 2>/dev/null; ip netns del "$SRV_NS" 2>/dev/null; fi
+  dumpcap_stop 2>/dev/null
+  ip netns del "$NS" 2>/dev/null
   rm -rf "$TMP" ${PLUGIN_HOME:+"$PLUGIN_HOME"} ${EMPTY_HOME:+"$EMPTY_HOME"}
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ captures
-setup_netns() {
-  ip netns del "$CLI_NS" 2>/dev/null || true
-  ip netns del "$SRV_NS" 2>/dev/null || true
-  ip netns add "$CLI_NS"
-  ip netns add "$SRV_NS"
-  NETNS_UP=1
-  ip link add "$CLI_IF" netns "$CLI_NS" type veth peer name "$SRV_IF" netns "$SRV_NS"
-  local ns ifc ip mac peer_ip peer_mac side off
-  for side in cli srv; do
-    if [ $side = cli ]; then ns=$CLI_NS ifc=$CLI_IF ip=$CLI_IP mac=$CLI_MAC peer_ip=$SRV_IP peer_mac=$SRV_MAC
-    else ns=$SRV_NS ifc=$SRV_IF ip=$SRV_IP mac=$SRV_MAC peer_ip=$CLI_IP peer_mac=$CLI_MAC; fi
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set "$ifc" address "$mac" mtu 1500
-    ip -n "$ns" addr add "$ip/24" dev "$ifc"
-    ip -n "$ns" link set "$ifc" up
-    ip -n "$ns" neigh replace "$peer_ip" lladdr "$peer_mac" dev "$ifc" nud permanent
-    for off in tso gso gro lro tx rx; do
-      ip netns exec "$ns" ethtool -K "$ifc" "$off" off >/dev/null 2>&1 || true
-    done
-  done
+# NAME LOOPBACK(mtu1500|lo) PORT UNITS PEER [ENV=VALUE...]: PEER is "ws" (bulk_ws.js) or
+# "tcp"/"http"/"tls" (bench_plain.js). WebSocket captures first, then non-WebSocket, then growth.
+CAPTURES=(
+  "ws-mtu1500 mtu1500 8765 $N_WS ws"
+  "ws-lo lo 8765 $N_WS ws"
+  "ws-deflate mtu1500 8765 $((N_WS * 10)) ws WSK_BULK_DEFLATE=1"
+  "ws-small mtu1500 8765 $((N_WS * 20)) ws WSK_BULK_MIX=small WSK_BULK_SLOW=none"
+  "tcp-mtu1500 mtu1500 8765 $N_WS tcp"
+  "http-mtu1500 mtu1500 8080 $N_WS http"
+  "tls-mtu1500 mtu1500 443 $N_WS tls"
+  "growth-10k mtu1500 8765 10000 ws WSK_BULK_SCALE=16"
+  "growth-50k mtu1500 8765 50000 ws WSK_BULK_SCALE=16"
+  "growth-200k mtu1500 8765 200000 ws WSK_BULK_SCALE=16"
+)
+is_ws() { case $1 in ws-*|growth-*) return 0 ;; *) return 1 ;; esac; }
+
+setup_ns() {  # mtu1500|lo
+  ip netns del "$NS" 2>/dev/null || true
+  ip netns add "$NS"
+  ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
+  if [ "$1" = mtu1500 ]; then
+    ip -n "$NS" link set lo mtu 1500
+    ip netns exec "$NS" ethtool -K lo tso off gso off gro off
+  fi
+  ip -n "$NS" link set lo up
+  ip netns exec "$NS" sysctl -qw net.ipv4.tcp_rmem="4096 65536 262144" net.ipv4.tcp_moderate_rcvbuf=0
 }
 
-# capture NAME MESSAGES SCALE: one connection, MESSAGES messages (half each way), sizes / SCALE
-capture() {
-  local name=$1 n=$2 scale=$3 pcap="$CACHE/$1.pcapng" i
-  say "capture $name: $n messages, size scale 1/$scale"
-  rm -f "$pcap" "$pcap.tmp"
-  : >"$TMP/dumpcap.log"
-  ip netns exec "$CLI_NS" dumpcap -q -B 256 -i "$CLI_IF" -w "$pcap.tmp" 2>"$TMP/dumpcap.log" &
-  DUMPCAP_PID=$!
-  for i in $(seq 100); do
-    grep -q "Capturing on" "$TMP/dumpcap.log" && [ -s "$pcap.tmp" ] && break
-    kill -0 "$DUMPCAP_PID" 2>/dev/null || { cat "$TMP/dumpcap.log" >&2; die "dumpcap died"; }
-    sleep 0.1
-  done
+capture_one() {  # NAME LOOPBACK PORT UNITS PEER [ENV...]
+  local name=$1 lb=$2 port=$3 units=$4 peer=$5; shift 5
+  local pcap="$CACHE/$name.pcapng" cmd=() i
+  if [ "$peer" = ws ]; then cmd=("$NODE" "$PEERS/bulk_ws.js")
+  else cmd=("$NODE" "$PEERS/bench_plain.js" "$peer"); fi
+  say "capture $name: $peer, $units units, loopback $lb, port $port${*:+, $*}"
+  setup_ns "$lb"
+  dumpcap_start "$NS" lo "$pcap.tmp" -B 512 -f "tcp port $port" || die "dumpcap failed"
   sleep 0.3
-  ip netns exec "$SRV_NS" "$PY" "$PEERS/bench_ws.py" server --host $SRV_IP --port $PORT \
-    --messages "$n" --scale "$scale" </dev/null &
+  local srv_args=(server 127.0.0.1 "$port" "$units" "$SEED") cli_args=(client 127.0.0.1 "$port" "$units" "$SEED")
+  if [ "$peer" = ws ]; then srv_args+=("$TMP/srv.json"); cli_args+=("$TMP/cli.json"); fi
+  if [ "$peer" = tls ]; then srv_args+=("$TMP/cert"); cli_args+=("$TMP/cert"); fi
+  env "$@" timeout 900 ip netns exec "$NS" taskset -c 0 "${cmd[@]}" "${srv_args[@]}" </dev/null 2>"$TMP/srv.log" &
   SERVER_PID=$!
   for i in $(seq 100); do
-    [ -n "$(ip netns exec "$SRV_NS" ss -Hltn "sport = :$PORT")" ] && break
+    [ -n "$(ip netns exec "$NS" ss -Hltn "sport = :$port")" ] && break
     sleep 0.1
   done
-  timeout 900 ip netns exec "$CLI_NS" "$PY" "$PEERS/bench_ws.py" client --host $SRV_IP \
-    --port $PORT --messages "$n" --scale "$scale"
-  wait "$SERVER_PID" || die "server failed"
+  local t0=$SECONDS
+  env "$@" timeout 900 ip netns exec "$NS" taskset -c 0 "${cmd[@]}" "${cli_args[@]}" </dev/null 2>"$TMP/cli.log" ||
+    { cat "$TMP/cli.log" "$TMP/srv.log" >&2; die "$name: client failed"; }
+  wait "$SERVER_PID" || { cat "$TMP/srv.log" >&2; die "$name: server failed"; }
   SERVER_PID=""
   sleep 0.5
-  kill -INT "$DUMPCAP_PID"
-  wait "$DUMPCAP_PID" || true
-  DUMPCAP_PID=""
-  grep -iE "dropped|captured" "$TMP/dumpcap.log" >&2 || true
-  local dropped
-  dropped=$(sed -n "s/.*received\/dropped on interface[^:]*: [0-9]*\/\([0-9]*\).*/\1/p" "$TMP/dumpcap.log")
-  [ "${dropped:-0}" = 0 ] || die "dumpcap dropped $dropped packets"
+  dumpcap_stop || die "$name: capture incomplete"
+  ip netns del "$NS"
   mv "$pcap.tmp" "$pcap"
   chmod 0644 "$pcap"
-  echo "$n" >"$CACHE/$name.messages"
-  say "$name: $(stat -c %s "$pcap") bytes"
+  local pkts lost
+  pkts=$(capinfos -c -M "$pcap" | awk '/Number of packets/ {print $NF}')
+  lost=$(tshark -r "$pcap" --disable-protocol websocket -Y tcp.analysis.lost_segment 2>/dev/null | wc -l)
+  {
+    echo "capture: $name ($(date -u +%F))"
+    echo "peer: ${cmd[*]##*/} $peer, units $units, seed $SEED${*:+, env $*}"
+    echo "network: loopback of a private namespace, $lb, port $port, peers on one CPU"
+    echo "versions: kernel $(uname -r), node $("$NODE" --version), ws $(cd "$PEERS" && "$NODE" -p 'require("ws/package.json").version'), dumpcap $(dumpcap --version | head -1 | awk '{print $2}')"
+    echo "packets: $pkts; bytes: $(stat -c %s "$pcap"); lost segments reported by tshark: $lost"
+    echo "client: $(tail -1 "$TMP/cli.log")"
+    echo "server: $(tail -1 "$TMP/srv.log")"
+    [ "$peer" = ws ] && echo "client summary: $(cat "$TMP/cli.json")" && echo "server summary: $(cat "$TMP/srv.json")"
+  } >"$CACHE/$name.recipe"
+  echo "$units" >"$CACHE/$name.messages"
+  [ "$lost" -eq 0 ] || say "$name: WARNING: tshark reports $lost lost segments"
+  say "$name: $pkts packets, $(( $(stat -c %s "$pcap") / 1000000 )) MB, $((SECONDS - t0)) s"
 }
 
-# NAME MESSAGES SCALE
-CAPTURES=(
-  "bulk-50k $BULK_N 1"
-  "flat-10k 10000 4"
-  "flat-50k 50000 4"
-  "flat-200k 200000 4"
-)
-
 make_captures() {
-  [ "$(id -u)" -eq 0 ] || die "captures need root (network namespaces, dumpcap)"
-  for t in ip ethtool dumpcap ss timeout; do command -v "$t" >/dev/null || die "missing tool: $t"; done
-  mkdir -p "$CACHE"
+  [ "$(id -u)" -eq 0 ] || die "captures need root (network namespace, dumpcap)"
+  for t in ip ethtool dumpcap ss timeout taskset capinfos openssl; do command -v "$t" >/dev/null || die "missing tool: $t"; done
+  [ -n "$NODE" ] || die "node not found"
+  WSK_NODE="$NODE" need_node_peers
+  mkdir -p "$CACHE" "$TMP/cert"
   chmod a+rx "$CACHE"
-  local missing=() c
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench.invalid \
+    -keyout "$TMP/cert/key.pem" -out "$TMP/cert/cert.pem" 2>/dev/null
+  local c
   for c in "${CAPTURES[@]}"; do
     set -- $c
-    [ -s "$CACHE/$1.pcapng" ] && [ "${WSK_BENCH_RECAPTURE:-0}" != 1 ] || missing+=("$c")
+    [ -s "$CACHE/$1.pcapng" ] && [ "${WSK_BENCH_RECAPTURE:-0}" != 1 ] && continue
+    capture_one "$@"
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  setup_netns
-  for c in "${missing[@]}"; do
-    set -- $c
-    capture "$1" "$2" "$3"
-  done
-  ip netns del "$CLI_NS"; ip netns del "$SRV_NS"; NETNS_UP=""
 }
 
 # ------------------------------------------------------------------ timing
@@ -156,29 +152,29 @@ setup_homes() {
   EMPTY_HOME="$(mktemp -d "${TMPDIR:-/tmp}/wsk-home-none.XXXXXX")"
   chmod a+rx "$EMPTY_HOME"
   [ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$EMPTY_HOME"
-  # the built-in baseline must not see the plugin: check
-  if HOME_CHECK=$(WSK_HOME="$EMPTY_HOME" run_tshark -G plugins 2>/dev/null | grep -c ws_keepalive); then
-    die "the plugin-free HOME still loads ws_keepalive ($HOME_CHECK)"
+  # the built-in baseline must not see the plugin, the plugin variant must: check
+  if WSK_HOME="$EMPTY_HOME" run_tshark -G plugins 2>/dev/null | grep -q ws_keepalive; then
+    die "the plugin-free HOME still loads ws_keepalive"
   fi
   WSK_HOME="$PLUGIN_HOME" run_tshark -G plugins 2>/dev/null | grep -q ws_keepalive ||
     die "the plugin HOME does not load ws_keepalive"
 }
 
-# Variants: name home extra-args. Workloads: plain, fields.
-variant_home() { case $1 in plugin|plugin-noka) echo "$PLUGIN_HOME" ;; *) echo "$EMPTY_HOME" ;; esac; }
-variant_args() {
-  case $1 in
-    plugin) ;;
-    plugin-noka) echo "--disable-protocol keepalive" ;;
-    builtin) ;;
-    floor) echo "--disable-protocol websocket" ;;
-  esac
-}
+# Variants: plugin (installed as a user installs it: keep-alive analysis on), builtin (no plugin:
+# Wireshark's own WebSocket dissector), floor (no plugin, --disable-protocol websocket).
+variant_home() { case $1 in plugin) echo "$PLUGIN_HOME" ;; *) echo "$EMPTY_HOME" ;; esac; }
+variant_args() { [ "$1" = floor ] && echo "--disable-protocol websocket"; return 0; }
+# Workloads: plain (tshark -r), fields (-Y + -T fields, the matching fields of each dissector),
+# twopass (-2, as the GUI: a first pass, then every packet dissected again).
 workload_args() {  # VARIANT WORKLOAD
-  [ "$2" = plain ] && return 0
-  case $1 in
-    plugin*) echo "-Y ws -T fields -e frame.number -e ws.opcode -e ws.len -e ws.msg.index -e ws.msg.len" ;;
-    *) echo "-Y websocket -T fields -e frame.number -e websocket.opcode -e websocket.payload_length -e websocket.fin -e websocket.mask" ;;
+  case $2 in
+    plain) ;;
+    twopass) echo "-2" ;;
+    fields)
+      case $1 in
+        plugin) echo "-Y ws -T fields -e frame.number -e ws.opcode -e ws.len -e ws.fin -e ws.mask" ;;
+        *) echo "-Y websocket -T fields -e frame.number -e websocket.opcode -e websocket.payload_length -e websocket.fin -e websocket.mask" ;;
+      esac ;;
   esac
 }
 
@@ -189,147 +185,149 @@ timed_run() {
   [ "$(id -u)" -eq 0 ] && priv=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
   local t0 t1
   # shellcheck disable=SC2086
-  set -- ${WSK_BENCH_TSHARK_OPTS--o tcp.reassemble_out_of_order:TRUE} "$@"
+  set -- ${WSK_BENCH_TSHARK_OPTS:-} "$@"
   t0=$(date +%s%N)
   /usr/bin/time -f '%U %S %M' -o "$TMP/time" \
     "${priv[@]}" env -i PATH="$PATH" HOME="$home" TZ=UTC LANG=C.UTF-8 tshark "$@" \
     >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" >&2; die "tshark failed: $*"; }
   t1=$(date +%s%N)
+  if grep -qE "Dissector bug|WARNING|CRITICAL" "$TMP/err"; then cat "$TMP/err" >&2; die "tshark warned: $*"; fi
   local lines; lines=$(wc -l <"$TMP/out")
   echo "$tag $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}') $(tail -1 "$TMP/time") $lines" >>"$RESULTS"
-  tail -1 "$RESULTS" | awk '{printf "  %-28s wall %7.2fs  cpu %7.2fs  %6d MB  %s lines\n", $1, $2, $3+$4, $5/1024, $6}' >&2
+  tail -1 "$RESULTS" | awk '{printf "  %-34s wall %7.2fs  cpu %7.2fs  %6d MB  %s lines\n", $1, $2, $3+$4, $5/1024, $6}' >&2
 }
 
 # stats TAG COL: "median min max" of column COL (2 = wall, cpu = user+sys, 5 = maxrss) of TAG
 stats() {
   awk -v t="$1" -v c="${2:-2}" '$1==t{print (c=="cpu") ? $3+$4 : $c}' "$RESULTS" | sort -g |
-    awk '{v[NR]=$1} END{ if (NR==0) {print "- - -"; exit}
+    awk '{v[NR]=$1} END{ if (NR==0) {print "0 0 0"; exit}
       m = (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; print m, v[1], v[NR] }'
 }
 med() { stats "$@" | awk '{print $1}'; }
 
+# Start-up and the first packet: subtracted nowhere, shown so that small captures can be read.
+startup() {
+  timed_run "startup/plugin" "$PLUGIN_HOME" -r "$1" -c 1
+  timed_run "startup/builtin" "$EMPTY_HOME" -r "$1" -c 1
+}
+
 compare() {
-  local file="${1:-$CACHE/bulk-50k.pcapng}"
-  [ -s "$file" ] || die "no capture $file (run: sudo scripts/bench.sh capture)"
-  mkdir -p "$CACHE"
+  local names=("$@") c n
+  if [ ${#names[@]} -eq 0 ]; then
+    for c in "${CAPTURES[@]}"; do set -- $c; case $1 in growth-*) ;; *) names+=("$1") ;; esac; done
+  fi
+  for n in "${names[@]}"; do [ -s "$CACHE/$n.pcapng" ] || die "no capture $n (run: sudo scripts/bench.sh capture)"; done
   RESULTS="$CACHE/results-compare.txt"; : >"$RESULTS"
-  local variants=(plugin builtin floor)
-  [ "${WSK_BENCH_EXTRA:-0}" = 1 ] && variants=(plugin plugin-noka builtin floor)
-  local size; size=$(stat -L -c %s "$file")
-  say "comparison on $(basename "$file") ($((size / 1000000)) MB), $ROUNDS rounds, interleaved"
-  # warm the page cache
-  cat "$file" >/dev/null
+  say "comparison: ${names[*]}; $ROUNDS rounds, variants interleaved"
   local r v w
   for r in $(seq "$ROUNDS"); do
     say "round $r/$ROUNDS"
-    for w in plain fields; do
-      for v in "${variants[@]}"; do
-        # shellcheck disable=SC2046
-        timed_run "$v/$w" "$(variant_home "$v")" -r "$file" $(variant_args "$v") $(workload_args "$v" "$w")
+    startup "$CACHE/${names[0]}.pcapng"
+    for n in "${names[@]}"; do
+      cat "$CACHE/$n.pcapng" >/dev/null
+      for w in plain fields twopass; do
+        if ! is_ws "$n"; then [ "$w" = fields ] && continue; fi
+        for v in plugin builtin floor; do
+          if ! is_ws "$n"; then [ "$v" = floor ] && continue; fi
+          # shellcheck disable=SC2046
+          timed_run "$n/$v/$w" "$(variant_home "$v")" -r "$CACHE/$n.pcapng" $(variant_args "$v") $(workload_args "$v" "$w")
+        done
       done
     done
   done
+  report_compare "${names[@]}"
+}
+
+report_compare() {
+  local n w
   echo
-  echo "### $(basename "$file"): $((size / 1000000)) MB, $(awk -v t="floor/plain" '$1==t{print $6; exit}' "$RESULTS") packets, $ROUNDS rounds (median, min-max)"
+  echo "### Plugin against Wireshark's own dissector: $(date -u +%F), commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo '+changes'), $(tshark --version | head -1 | awk '{print $3}'), $ROUNDS rounds, medians (CPU = user+sys)"
   echo
-  echo "| workload | variant | wall s (min-max) | CPU s, user+sys (min-max) | peak RSS MB (min-max) | output lines |"
-  echo "|---|---|---|---|---|---|"
-  for w in plain fields; do
-    for v in "${variants[@]}"; do
-      local s m l
-      s=$(stats "$v/$w" 2); c=$(stats "$v/$w" cpu); m=$(stats "$v/$w" 5)
-      l=$(awk -v t="$v/$w" '$1==t{print $6; exit}' "$RESULTS")
-      echo "| $w | $v | $(echo "$s" | awk '{printf "%.2f (%.2f-%.2f)", $1, $2, $3}') | $(echo "$c" | awk '{printf "%.2f (%.2f-%.2f)", $1, $2, $3}') | $(echo "$m" | awk '{printf "%d (%d-%d)", $1/1024, $2/1024, $3/1024}') | $l |"
+  echo "Start-up (tshark -c 1), CPU s: plugin $(med startup/plugin cpu), built-in $(med startup/builtin cpu)"
+  echo
+  echo "| capture | packets | MB | workload | plugin CPU s (min-max) | built-in CPU s (min-max) | floor CPU s | **plugin / built-in, CPU** | plugin / built-in, wall | above floor: plugin / built-in | plugin RSS MB | built-in RSS MB | RSS plugin / built-in | lines plugin / built-in |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for n in "$@"; do
+    local pk mb; pk=$(awk -v t="$n/builtin/plain" '$1==t{print $6; exit}' "$RESULTS"); mb=$(( $(stat -L -c %s "$CACHE/$n.pcapng") / 1000000 ))
+    for w in plain fields twopass; do
+      if ! is_ws "$n"; then [ "$w" = fields ] && continue; fi
+      local p b f pw bw pm bm pl bl
+      p=$(stats "$n/plugin/$w" cpu); b=$(stats "$n/builtin/$w" cpu); f=$(med "$n/floor/$w" cpu)
+      pw=$(med "$n/plugin/$w" 2); bw=$(med "$n/builtin/$w" 2)
+      pm=$(med "$n/plugin/$w" 5); bm=$(med "$n/builtin/$w" 5)
+      pl=$(awk -v t="$n/plugin/$w" '$1==t{print $6; exit}' "$RESULTS"); bl=$(awk -v t="$n/builtin/$w" '$1==t{print $6; exit}' "$RESULTS")
+      awk -v n="$n" -v pk="$pk" -v mb="$mb" -v w="$w" -v p="$p" -v b="$b" -v f="$f" -v pw="$pw" -v bw="$bw" \
+          -v pm="$pm" -v bm="$bm" -v pl="$pl" -v bl="$bl" -v ws="$(is_ws "$n" && echo 1 || echo 0)" 'BEGIN{
+        split(p, P, " "); split(b, B, " ");
+        floor = ws ? sprintf("%.2f", f) : "-";
+        above = (ws && B[1] - f > 0) ? sprintf("%.2f", (P[1] - f) / (B[1] - f)) : "-";
+        printf "| %s | %d | %d | %s | %.2f (%.2f-%.2f) | %.2f (%.2f-%.2f) | %s | **%.3f** | %.3f | %s | %d | %d | %.3f | %d / %d |\n",
+          n, pk, mb, w, P[1], P[2], P[3], B[1], B[2], B[3], floor, P[1]/B[1], pw/bw, above, pm/1024, bm/1024, pm/bm, pl, bl }'
     done
   done
   echo
-  echo "| workload | measure | plugin/built-in (target <= 0.8) | plugin/floor (target <= 2.0) | built-in/floor |"
-  echo "|---|---|---|---|---|"
-  local col
-  for w in plain fields; do
-    for col in 2 cpu 5; do
-      awk -v p="$(med plugin/$w $col)" -v b="$(med builtin/$w $col)" -v f="$(med floor/$w $col)" -v w="$w" \
-          -v what="$(case $col in 2) echo wall time;; cpu) echo CPU time;; 5) echo "peak memory (target <= 1.0)";; esac)" \
-        'BEGIN{printf "| %s | %s | %.2f | %.2f | %.2f |\n", w, what, p/b, p/f, b/f}'
-    done
-  done
-  # Per-round ratios: how much the shared machine moved the numbers
-  echo
-  echo "Per-round plugin/built-in ratios (same round, adjacent runs), wall | CPU:"
-  for w in plain fields; do
-    printf '  %s:' "$w"
-    paste <(awk -v t="plugin/$w" '$1==t{print $2, $3+$4}' "$RESULTS") <(awk -v t="builtin/$w" '$1==t{print $2, $3+$4}' "$RESULTS") |
-      awk '{printf " %.2f|%.2f", $1/$3, $2/$4}'
-    echo
-  done
-  echo
+  echo "Targets: no WebSocket: plugin / built-in <= 1.02 (plain, twopass). WebSocket: plugin / built-in <= 1.00 (all workloads), above floor <= 0.8, RSS <= 1.00."
   echo "(raw runs: ${RESULTS#"$ROOT"/}: tag wall_s user_s sys_s maxrss_kB output_lines)"
 }
 
-scaling() {
-  mkdir -p "$CACHE"
-  RESULTS="$CACHE/results-scaling.txt"; : >"$RESULTS"
-  local names=(flat-10k flat-50k flat-200k) n r w
-  local workloads=(${WSK_BENCH_SCALING_WORKLOADS:-plain fields})
+growth() {
+  local names=(growth-10k growth-50k growth-200k) n r w
   for n in "${names[@]}"; do [ -s "$CACHE/$n.pcapng" ] || die "no capture $n (run: sudo scripts/bench.sh capture)"; done
-  say "scaling: ${names[*]}, $ROUNDS rounds, interleaved"
+  RESULTS="$CACHE/results-growth.txt"; : >"$RESULTS"
+  say "growth: ${names[*]}, $ROUNDS rounds, interleaved"
   for r in $(seq "$ROUNDS"); do
     say "round $r/$ROUNDS"
-    # fixed cost: start-up (plugin registration, epan init) and one packet
-    timed_run "startup/plugin" "$PLUGIN_HOME" -r "$CACHE/${names[0]}.pcapng" -c 1
-    # shellcheck disable=SC2046
-    timed_run "startup/floor" "$EMPTY_HOME" -r "$CACHE/${names[0]}.pcapng" -c 1 $(variant_args floor)
+    startup "$CACHE/${names[0]}.pcapng"
     for n in "${names[@]}"; do
-      for w in "${workloads[@]}"; do
-        # shellcheck disable=SC2046
-        timed_run "$n/plugin/$w" "$PLUGIN_HOME" -r "$CACHE/$n.pcapng" $(workload_args plugin "$w")
-        # shellcheck disable=SC2046
-        timed_run "$n/floor/$w" "$EMPTY_HOME" -r "$CACHE/$n.pcapng" $(variant_args floor) $(workload_args floor "$w")
+      for w in plain fields; do
+        for v in plugin builtin; do
+          # shellcheck disable=SC2046
+          timed_run "$n/$v/$w" "$(variant_home "$v")" -r "$CACHE/$n.pcapng" $(workload_args "$v" "$w")
+        done
       done
     done
   done
   echo
-  echo "### Time per message, same size mix (1/4 of the bulk sizes), plugin; $ROUNDS rounds"
+  echo "### Growth: $(date -u +%F), commit $(git -C "$ROOT" rev-parse --short HEAD), $ROUNDS rounds, medians; per message = (CPU - start-up) / messages"
   echo
-  local su; su=$(med startup/plugin cpu)
-  echo "Start-up (tshark -c 1), CPU s: plugin $su, floor $(med startup/floor cpu)"
-  echo
-  echo "| capture | messages | MB | workload | plugin wall s (min-max) | plugin CPU s | plugin ns/message (wall) | plugin ns/message (CPU) | plugin ns/message (CPU - start-up) | floor ns/message (CPU) | (plugin - floor) ns/message (CPU) | plugin peak RSS MB | floor peak RSS MB |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-  local base_plain="" base_fields=""
+  local su sb; su=$(med startup/plugin cpu); sb=$(med startup/builtin cpu)
+  echo "| capture | messages | MB | workload | plugin CPU s | plugin µs/message | built-in µs/message | plugin RSS MB | plugin RSS KB/message | built-in RSS MB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for n in "${names[@]}"; do
     local msgs mb; msgs=$(cat "$CACHE/$n.messages"); mb=$(( $(stat -L -c %s "$CACHE/$n.pcapng") / 1000000 ))
-    for w in "${workloads[@]}"; do
-      local s c f m fm
-      s=$(stats "$n/plugin/$w" 2); c=$(med "$n/plugin/$w" cpu); f=$(med "$n/floor/$w" cpu)
-      m=$(med "$n/plugin/$w" 5); fm=$(med "$n/floor/$w" 5)
-      echo "$s" | awk -v n="$n" -v msgs="$msgs" -v mb="$mb" -v w="$w" -v c="$c" -v f="$f" -v m="$m" -v fm="$fm" -v su="$su" \
-        '{printf "| %s | %d | %d | %s | %.2f (%.2f-%.2f) | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %d |\n", n, msgs, mb, w, $1, $2, $3, c, $1*1e9/msgs, c*1e9/msgs, (c-su)*1e9/msgs, f*1e9/msgs, (c-f)*1e9/msgs, m/1024, fm/1024}'
+    for w in plain fields; do
+      awk -v n="$n" -v msgs="$msgs" -v mb="$mb" -v w="$w" -v p="$(med "$n/plugin/$w" cpu)" -v b="$(med "$n/builtin/$w" cpu)" \
+          -v pm="$(med "$n/plugin/$w" 5)" -v bm="$(med "$n/builtin/$w" 5)" -v su="$su" -v sb="$sb" 'BEGIN{
+        printf "| %s | %d | %d | %s | %.2f | %.1f | %.1f | %d | %.2f | %d |\n", n, msgs, mb, w, p, (p-su)*1e6/msgs, (b-sb)*1e6/msgs, pm/1024, pm/msgs, bm/1024 }'
     done
   done
   echo
-  local col
-  for w in "${workloads[@]}"; do
-    for col in 2 cpu cpu-startup; do
-      local lo hi per
-      per=$(for n in "${names[@]}"; do
-        awk -v m="$(med "$n/plugin/$w" "${col%-startup}")" -v su="$([ $col = cpu-startup ] && echo "$su" || echo 0)" \
-          -v c="$(cat "$CACHE/$n.messages")" 'BEGIN{print (m-su)*1e9/c}'; done | sort -g)
-      lo=$(echo "$per" | head -1); hi=$(echo "$per" | tail -1)
-      awk -v lo="$lo" -v hi="$hi" -v w="$w" -v col="$(case $col in 2) echo wall;; cpu) echo CPU;; *) echo "CPU minus start-up";; esac)" \
-        'BEGIN{printf "%s, %s: plugin ns/message max/min = %.2f (target <= 1.20)\n", w, col, hi/lo}'
-    done
+  for w in plain fields; do
+    local per
+    per=$(for n in "${names[@]}"; do awk -v m="$(med "$n/plugin/$w" cpu)" -v su="$su" -v c="$(cat "$CACHE/$n.messages")" 'BEGIN{print (m-su)/c}'; done | sort -g)
+    awk -v lo="$(echo "$per" | head -1)" -v hi="$(echo "$per" | tail -1)" -v w="$w" 'BEGIN{printf "%s: plugin CPU per message, max/min = %.2f (target <= 1.15)\n", w, hi/lo}'
+    per=$(for n in "${names[@]}"; do awk -v m="$(med "$n/plugin/$w" 5)" -v c="$(cat "$CACHE/$n.messages")" 'BEGIN{print m/c}'; done | sort -g)
   done
-  echo
-  echo "(raw runs: ${RESULTS#"$ROOT"/}: tag wall_s user_s sys_s maxrss_kB output_lines)"
+  echo "(raw runs: ${RESULTS#"$ROOT"/})"
+}
+
+# CI smoke: the bench's own code paths on a committed capture (one round; no targets checked).
+smoke() {
+  local f="$ROOT/tests/captures/py_basic.pcapng"
+  mkdir -p "$TMP/smoke"
+  CACHE="$TMP/smoke"
+  cp "$f" "$CACHE/ws-smoke.pcapng"
+  ROUNDS=1
+  compare ws-smoke
 }
 
 # ------------------------------------------------------------------ main
 cmd="${1:-all}"
 case $cmd in
   capture) make_captures ;;
-  compare) setup_homes; compare "${2:-}" ;;
-  scaling) setup_homes; scaling ;;
-  all) make_captures; setup_homes; compare; scaling ;;
-  *) die "usage: bench.sh [all|capture|compare [FILE]|scaling]" ;;
+  compare) shift; setup_homes; compare "$@" ;;
+  growth) setup_homes; growth ;;
+  smoke) setup_homes; smoke ;;
+  all) make_captures; setup_homes; compare; growth ;;
+  *) die "usage: bench.sh [all|capture|compare [NAME...]|growth|smoke]" ;;
 esac

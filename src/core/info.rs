@@ -52,7 +52,8 @@ pub fn hex_preview(bytes: &[u8], more: bool) -> String {
     out
 }
 
-fn flags(hdr: &FrameHeader) -> String {
+/// " [FIN RSV1 ... MASKED]" for the bits that are set (nothing when none is).
+fn push_flags(out: &mut String, hdr: &FrameHeader) {
     let names = [
         (hdr.fin, "FIN"),
         (hdr.rsv1, "RSV1"),
@@ -60,15 +61,16 @@ fn flags(hdr: &FrameHeader) -> String {
         (hdr.rsv3, "RSV3"),
         (hdr.masked, "MASKED"),
     ];
-    let set: Vec<&str> = names
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, n)| *n)
-        .collect();
-    if set.is_empty() {
-        String::new()
-    } else {
-        format!(" [{}]", set.join(" "))
+    let mut first = true;
+    for (on, name) in names {
+        if on {
+            out.push_str(if first { " [" } else { " " });
+            out.push_str(name);
+            first = false;
+        }
+    }
+    if !first {
+        out.push(']');
     }
 }
 
@@ -109,14 +111,12 @@ fn preview(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> Option<String
 /// Info-column text for one frame:
 /// "{Label}.{msg_index} {TypeName} [flags] len={payload_len} {preview}".
 pub fn frame_info(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> String {
-    let mut s = format!(
-        "{}.{} {}{} len={}",
-        o.dir.label(),
-        o.msg_index,
-        hdr.opcode.name(),
-        flags(hdr),
-        hdr.payload_len
-    );
+    use std::fmt::Write;
+    let mut s = String::with_capacity(112);
+    // Writing into a String cannot fail.
+    let _ = write!(s, "{}.{} {}", o.dir.label(), o.msg_index, hdr.opcode.name());
+    push_flags(&mut s, hdr);
+    let _ = write!(s, " len={}", hdr.payload_len);
     if let Some(p) = preview(o, hdr, payload) {
         s.push(' ');
         s.push_str(&p);

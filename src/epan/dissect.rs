@@ -220,11 +220,13 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
     unsafe {
         let reported = sys::tvb_reported_length(tvb) as c_int;
         let ordinal = next_ordinal(pinfo);
+        // The connection, looked up once for everything this frame does.
+        let conv = conv_index(pinfo, true);
         let first_in_packet = ordinal == 0;
         if first_in_packet {
             sys::col_set_str((*pinfo).cinfo, sys::COL_PROTOCOL as c_int, c"WS".as_ptr());
             // After a 101 in the same segment, HTTP's Info stays and the frames are appended to it.
-            if !is_response_frame(pinfo) {
+            if !is_response_frame(pinfo, conv) {
                 sys::col_clear((*pinfo).cinfo, sys::COL_INFO as c_int);
             }
             // Mid-stream: the rest of a frame that began before the capture.
@@ -239,12 +241,7 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
                 let info = cstring(&format!(
                     "[continuation of a frame begun before the capture, {skip} bytes]"
                 ));
-                sys::col_append_sep_str(
-                    (*pinfo).cinfo,
-                    sys::COL_INFO as c_int,
-                    c" | ".as_ptr(),
-                    info.as_ptr(),
-                );
+                sys::wsk_info_append(pinfo, info.as_ptr());
                 return reported;
             }
         }
@@ -270,12 +267,7 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
                     c", truncated frame header".as_ptr(),
                 );
                 sys::expert_add_info(pinfo, ti, ei(Anomaly::PayloadTruncated));
-                sys::col_append_sep_str(
-                    (*pinfo).cinfo,
-                    sys::COL_INFO as c_int,
-                    c" | ".as_ptr(),
-                    c"[truncated WebSocket frame header]".as_ptr(),
-                );
+                sys::wsk_info_append(pinfo, c"[truncated WebSocket frame header]".as_ptr());
                 return reported;
             }
         };
@@ -297,9 +289,9 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
             .len()
             .min(if hdr.masked { max_unmask } else { usize::MAX });
 
-        let rec = frame_record(pinfo, ordinal, &hdr, payload, complete);
+        let rec = frame_record(pinfo, conv, ordinal, &hdr, payload, complete);
         let Some(rec) = rec else { return reported };
-        tap_frame(pinfo, &rec);
+        tap_frame(pinfo, conv, &rec);
 
         // A compressed message's preview is its inflated text.
         let preview: &[u8] = match &rec.inflated {
@@ -318,19 +310,14 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
         if tree.is_null() && !has_cols {
             let msg = message_tvb(tvb, pinfo, &hdr, &rec, &s);
             if !msg.is_null() {
-                dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
+                dispatch(msg, pinfo, tree, conv, rec.outcome.msg_type == 1);
             }
             return reported;
         }
         let info = frame_info(&rec.outcome, &hdr, preview);
         let info_c = cstring(&info);
         if has_cols {
-            sys::col_append_sep_str(
-                (*pinfo).cinfo,
-                sys::COL_INFO as c_int,
-                c" | ".as_ptr(),
-                info_c.as_ptr(),
-            );
+            sys::wsk_info_append(pinfo, info_c.as_ptr());
         }
 
         // Wireshark aborts a packet's dissection past gui.max_tree_items; a segment can hold ~32,000
@@ -338,12 +325,12 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
         if tree.is_null() {
             let msg = message_tvb(tvb, pinfo, &hdr, &rec, &s);
             if !msg.is_null() {
-                dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
+                dispatch(msg, pinfo, tree, conv, rec.outcome.msg_type == 1);
             }
         } else if ordinal < MAX_TREES_PER_PACKET && tree_has_room(tree, 64) {
             let msg = build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
             if !msg.is_null() {
-                dispatch(msg, pinfo, tree, rec.outcome.msg_type == 1);
+                dispatch(msg, pinfo, tree, conv, rec.outcome.msg_type == 1);
             }
         } else if ordinal == MAX_TREES_PER_PACKET {
             let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
@@ -401,22 +388,17 @@ unsafe fn show_skip(tvb: Tvb, pinfo: Pinfo, tree: Tree, n: c_int, kind: SkipKind
             sys::expert_add_info(pinfo, ti, ei(a));
         }
         let info = cstring(&info);
-        sys::col_append_sep_str(
-            (*pinfo).cinfo,
-            sys::COL_INFO as c_int,
-            c" | ".as_ptr(),
-            info.as_ptr(),
-        );
+        sys::wsk_info_append(pinfo, info.as_ptr());
     }
 }
 
 /// Statistics taps: a completed message, a Close.
-unsafe fn tap_frame(pinfo: Pinfo, rec: &FrameRecord) {
+unsafe fn tap_frame(pinfo: Pinfo, conv: Option<u32>, rec: &FrameRecord) {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
         let o = &rec.outcome;
-        let Some(conv) = conv_index(pinfo, true) else {
+        let Some(conv) = conv else {
             return;
         };
         let src = src_endpoint(pinfo);
@@ -454,11 +436,11 @@ unsafe fn tap_frame(pinfo: Pinfo, rec: &FrameRecord) {
 }
 
 /// Is this packet the connection's 101 response (which HTTP shows)?
-unsafe fn is_response_frame(pinfo: Pinfo) -> bool {
+unsafe fn is_response_frame(pinfo: Pinfo, conv: Option<u32>) -> bool {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
-        let Some(conv) = conv_index(pinfo, true) else {
+        let Some(conv) = conv else {
             return false;
         };
         let num = (*pinfo).num;
@@ -472,6 +454,7 @@ unsafe fn is_response_frame(pinfo: Pinfo) -> bool {
 
 unsafe fn frame_record(
     pinfo: Pinfo,
+    conv: Option<u32>,
     ordinal: u32,
     hdr: &FrameHeader,
     payload: &[u8],
@@ -486,7 +469,7 @@ unsafe fn frame_record(
                 return Some(r.clone());
             }
         }
-        let conv = conv_index(pinfo, true)?;
+        let conv = conv?;
         let src = src_endpoint(pinfo);
         let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
         let rec = {

@@ -194,6 +194,20 @@ int wsk_layers_have(packet_info *pinfo, int proto)
     return 0;
 }
 
+/* Append `str` to the Info column, after " | " when the column has text already: what
+ * col_append_sep_str does, in linear time (col_append_sep_str walks the whole column byte by byte
+ * twice per call, which is quadratic over a segment of many small frames). */
+void wsk_info_append(packet_info *pinfo, const char *str)
+{
+    if (!pinfo->cinfo)
+        return;
+    const char *cur = col_get_text(pinfo->cinfo, COL_INFO);
+    if (cur && cur[0])
+        col_append_lstr(pinfo->cinfo, COL_INFO, " | ", str, COL_ADD_LSTR_TERMINATOR);
+    else
+        col_append_lstr(pinfo->cinfo, COL_INFO, str, COL_ADD_LSTR_TERMINATOR);
+}
+
 /* Is protocol `proto` registered and enabled (Analyze > Enabled Protocols, --disable-protocol)? */
 int wsk_proto_enabled(int proto)
 {

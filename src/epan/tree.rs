@@ -363,11 +363,17 @@ pub(super) unsafe fn message_tvb(
 
 /// Hand a completed message to the dissector for its subprotocol, its server port (Decode As),
 /// or JSON.
-pub(super) unsafe fn dispatch(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool) {
+pub(super) unsafe fn dispatch(
+    msg: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    conv: Option<u32>,
+    is_text: bool,
+) {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
-        let Some(conv) = conv_index(pinfo, true) else {
+        let Some(conv) = conv else {
             return;
         };
         let (proto, port) = {
