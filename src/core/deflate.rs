@@ -254,18 +254,37 @@ impl Inflater {
         input.extend_from_slice(&SYNC_TAIL);
         input.extend_from_slice(&FINAL_EMPTY_BLOCK);
 
-        let history = std::mem::take(&mut self.history);
-        let pass = run(&mut self.decomp, &history, &input, compressed.len(), cap);
-        self.history = history;
+        // The history is the front of the output buffer, which is kept from message to message
+        // (no allocation, no zeroing, no copy of the window per message). A pass that does not
+        // complete may have moved the window; only a connection with unknown earlier context
+        // (`gap`) needs the old history afterwards, so only then it is saved first.
+        let mut buf = std::mem::take(&mut self.history);
+        let saved = self.gap.then(|| buf.clone());
+        let hist_len = buf.len();
+        let pass = run(
+            &mut self.decomp,
+            &mut buf,
+            hist_len,
+            &input,
+            compressed.len(),
+            cap,
+        );
+        if pass.end == End::Complete {
+            // The buffer ends with the last ≤ 32 KiB of output, history included.
+            let start = pass.pos.saturating_sub(MAX_WINDOW);
+            buf.copy_within(start..pass.pos, 0);
+            buf.truncate(pass.pos - start);
+        } else {
+            buf.clear();
+            if let Some(h) = &saved {
+                buf.extend_from_slice(h);
+            }
+        }
+        self.history = buf;
 
         let mut data = pass.data;
         let issue = match pass.end {
             End::Complete => {
-                // The buffer ends with the last ≤ 32 KiB of output, history
-                // included.
-                let start = pass.pos.saturating_sub(MAX_WINDOW);
-                self.history.clear();
-                self.history.extend_from_slice(&pass.buf[start..pass.pos]);
                 self.known = self.known.saturating_add(data.len());
                 if self.known >= self.window {
                     self.gap = false;
@@ -304,7 +323,8 @@ impl Inflater {
         let mut padded = vec![0u8; MAX_WINDOW];
         padded.extend_from_slice(&self.history);
         let real = input.len() - SYNC_TAIL.len() - FINAL_EMPTY_BLOCK.len();
-        let pass = run(&mut self.decomp, &padded, input, real, produced);
+        let n = padded.len();
+        let pass = run(&mut self.decomp, &mut padded, n, input, real, produced);
         pass.end != End::Failed
     }
 
@@ -331,29 +351,33 @@ impl Inflater {
 /// miniz fails on a distance larger than the bytes before the write position.
 fn run(
     decomp: &mut DecompressorOxide,
-    history: &[u8],
+    buf: &mut Vec<u8>,
+    history: usize,
     input: &[u8],
     real: usize,
     cap: usize,
 ) -> Pass {
     decomp.init();
+    buf.truncate(history);
     let mut pass = Pass {
-        buf: history.to_vec(),
         data: Vec::new(),
         end: End::Failed,
-        pos: history.len(),
+        pos: history,
         from_message: None,
     };
+    // The output stays in `buf` from `start` on and is copied out once (when the window is moved
+    // to the front, and at the end): no copy per chunk, no growing vector of the whole message.
+    let mut start = history;
     let mut consumed = 0;
     let mut limit = real;
     let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
     // Small messages get small buffers; chunks grow up to CHUNK.
     let mut chunk = input.len().saturating_mul(4).clamp(256, CHUNK);
     loop {
+        let produced = pass.data.len() + (pass.pos - start);
         // One byte beyond the cap tells "reached the cap" from "ended there".
-        let room = (cap - pass.data.len()).saturating_add(1).min(chunk);
+        let room = (cap - produced.min(cap)).saturating_add(1).min(chunk);
         let pos = pass.pos;
-        let buf = &mut pass.buf;
         buf.resize(pos + room, 0);
         let (status, read, written) = decompress(
             decomp,
@@ -363,10 +387,11 @@ fn run(
             flags,
         );
         consumed += read;
-        pass.data.extend_from_slice(&buf[pos..pos + written]);
         pass.pos += written;
-        if pass.data.len() > cap {
-            pass.data.truncate(cap);
+        let produced = pass.data.len() + (pass.pos - start);
+        if produced > cap {
+            let keep = cap - pass.data.len();
+            pass.data.extend_from_slice(&buf[start..start + keep]);
             pass.end = End::Cap;
             return pass;
         }
@@ -374,7 +399,7 @@ fn run(
             TINFLStatus::Done => End::Complete,
             TINFLStatus::NeedsMoreInput if limit < input.len() => {
                 // The message's own bytes are used up: now our tails.
-                pass.from_message = Some(pass.data.len());
+                pass.from_message = Some(produced);
                 limit = input.len();
                 continue;
             }
@@ -383,27 +408,32 @@ fn run(
             TINFLStatus::NeedsMoreInput => End::Truncated,
             TINFLStatus::HasMoreOutput if read > 0 || written > 0 => {
                 if pass.pos >= 2 * MAX_WINDOW {
-                    pass.buf.copy_within(pass.pos - MAX_WINDOW..pass.pos, 0);
+                    pass.data.extend_from_slice(&buf[start..pass.pos]);
+                    buf.copy_within(pass.pos - MAX_WINDOW..pass.pos, 0);
                     pass.pos = MAX_WINDOW;
+                    start = MAX_WINDOW;
                 }
                 chunk = (chunk * 2).min(CHUNK);
                 continue;
             }
             _ => End::Failed,
         };
+        if pass.data.is_empty() {
+            pass.data = buf[start..pass.pos].to_vec();
+        } else {
+            pass.data.extend_from_slice(&buf[start..pass.pos]);
+        }
         return pass;
     }
 }
 
-/// The outcome of [`run`].
+/// The outcome of [`run`] (the output buffer it was given holds history then output, ending
+/// at `pos`; the first bytes may have been dropped, but never the last 32 KiB).
 struct Pass {
-    /// The output buffer: history then output, ending at `pos` (the first
-    /// bytes may have been dropped, but never the last 32 KiB).
-    buf: Vec<u8>,
     /// New output, at most the cap.
     data: Vec<u8>,
     end: End,
-    /// End of the output in `buf`.
+    /// End of the output in the buffer.
     pos: usize,
     /// Output length once the message's own bytes were used up (None if
     /// the pass ended before that).

@@ -18,6 +18,22 @@ pub fn text_preview(bytes: &[u8], more: bool) -> String {
     // one U+FFFD), so decoding this prefix gives the same first 41 characters as the whole
     // payload; a cut in the middle of a character can only touch the 42nd or later.
     const PREFIX: usize = (TEXT_PREVIEW_CHARS + 1) * 4;
+    // ASCII (most text previews): one byte is one character.
+    let ascii_head = bytes.get(..TEXT_PREVIEW_CHARS + 1).unwrap_or(bytes);
+    if ascii_head.is_ascii() {
+        let shown = ascii_head.get(..TEXT_PREVIEW_CHARS).unwrap_or(ascii_head);
+        let mut buf = [0u8; TEXT_PREVIEW_CHARS];
+        for (d, &b) in buf.iter_mut().zip(shown) {
+            *d = if b < b' ' || b == 0x7f { b'.' } else { b };
+        }
+        let mut out = String::with_capacity(shown.len() + 3);
+        // ASCII in, ASCII out: always valid UTF-8.
+        out.push_str(std::str::from_utf8(&buf[..shown.len()]).unwrap_or_default());
+        if more || bytes.len() > shown.len() {
+            out.push(ELLIPSIS);
+        }
+        return out;
+    }
     let head = bytes.get(..PREFIX).unwrap_or(bytes);
     let decoded = String::from_utf8_lossy(head);
     let mut out = String::with_capacity(TEXT_PREVIEW_CHARS + 3);
@@ -50,6 +66,22 @@ pub fn hex_preview(bytes: &[u8], more: bool) -> String {
         out.push(ELLIPSIS);
     }
     out
+}
+
+/// `n` in decimal (what `format!("{n}")` writes, without the formatting machinery).
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Digits only: always valid UTF-8.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// " [FIN RSV1 ... MASKED]" for the bits that are set (nothing when none is).
@@ -111,12 +143,15 @@ fn preview(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> Option<String
 /// Info-column text for one frame:
 /// "{Label}.{msg_index} {TypeName} [flags] len={payload_len} {preview}".
 pub fn frame_info(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> String {
-    use std::fmt::Write;
     let mut s = String::with_capacity(112);
-    // Writing into a String cannot fail.
-    let _ = write!(s, "{}.{} {}", o.dir.label(), o.msg_index, hdr.opcode.name());
+    s.push_str(o.dir.label());
+    s.push('.');
+    push_decimal(&mut s, u64::from(o.msg_index));
+    s.push(' ');
+    s.push_str(hdr.opcode.name());
     push_flags(&mut s, hdr);
-    let _ = write!(s, " len={}", hdr.payload_len);
+    s.push_str(" len=");
+    push_decimal(&mut s, hdr.payload_len);
     if let Some(p) = preview(o, hdr, payload) {
         s.push(' ');
         s.push_str(&p);
@@ -319,6 +354,25 @@ mod tests {
                 );
                 assert_eq!(hex_preview(&v, more), hex_preview_formatted(&v, more));
             }
+        }
+    }
+
+    #[test]
+    fn decimal_is_what_format_writes() {
+        for n in [
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            4_294_967_295,
+            u64::MAX,
+            1_000_000_007,
+        ] {
+            let mut s = String::new();
+            push_decimal(&mut s, n);
+            assert_eq!(s, n.to_string());
         }
     }
 }

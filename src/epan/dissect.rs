@@ -314,8 +314,9 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
             }
             return reported;
         }
-        let info = frame_info(&rec.outcome, &hdr, preview);
-        let info_c = cstring(&info);
+        // No NUL inside: previews show control characters as '.'. The string's buffer is reused.
+        let info_c =
+            std::ffi::CString::new(frame_info(&rec.outcome, &hdr, preview)).unwrap_or_default();
         if has_cols {
             sys::wsk_info_append(pinfo, info_c.as_ptr());
         }

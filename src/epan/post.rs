@@ -8,7 +8,7 @@ use std::os::raw::c_int;
 use super::guard::guard;
 use super::ids::{proto_ka, proto_ws};
 use super::pkt::{proto_enabled, Pinfo, Tree, Tvb};
-use super::{handshake, keepalive};
+use super::{handshake, keepalive, sys};
 
 /// Protocol `ws`: the handshake on the 101 response and how a connection ended on its first
 /// FIN/RST. Protocol `keepalive`: probes, ACKs, pings and pongs of this packet. The TCP segment is
@@ -29,11 +29,17 @@ pub unsafe extern "C" fn postdissect(
         }
         if ws {
             handshake::learn(pinfo);
+            // Expert infos are attributed to the protocol named in pinfo (epan names the handle's
+            // protocol, and this handle has none).
+            let old = sys::wsk_set_current_proto(pinfo, proto_ws());
             handshake::show_end(tvb, pinfo, tree);
             handshake::show(tvb, pinfo, tree);
+            sys::wsk_restore_current_proto(pinfo, old);
         }
         if ka {
+            let old = sys::wsk_set_current_proto(pinfo, proto_ka());
             keepalive::show(tvb, pinfo, tree);
+            sys::wsk_restore_current_proto(pinfo, old);
         }
         0
     })

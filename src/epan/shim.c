@@ -208,6 +208,23 @@ void wsk_info_append(packet_info *pinfo, const char *str)
         col_append_lstr(pinfo->cinfo, COL_INFO, str, COL_ADD_LSTR_TERMINATOR);
 }
 
+/* Name protocol `proto` as the one dissecting (expert infos and exceptions are attributed to
+ * pinfo->current_proto, which call_dissector sets for a handle's protocol: the postdissector's
+ * handle has none). Returns the previous value for wsk_restore_current_proto. */
+const char *wsk_set_current_proto(packet_info *pinfo, int proto)
+{
+    const char *old = pinfo->current_proto;
+    protocol_t *p = proto >= 0 ? find_protocol_by_id(proto) : NULL;
+    if (p)
+        pinfo->current_proto = proto_get_protocol_short_name(p);
+    return old;
+}
+
+void wsk_restore_current_proto(packet_info *pinfo, const char *old)
+{
+    pinfo->current_proto = old;
+}
+
 /* Is protocol `proto` registered and enabled (Analyze > Enabled Protocols, --disable-protocol)? */
 int wsk_proto_enabled(int proto)
 {

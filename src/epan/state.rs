@@ -336,7 +336,10 @@ fn inflate(
     if is_text && !crate::core::message::utf8_valid(&out.data, out.issue.is_some()) {
         extra.push(Anomaly::InvalidUtf8Text);
     }
-    (Some(out.data), extra)
+    // Kept for the whole capture: no spare capacity.
+    let mut data = out.data;
+    data.shrink_to_fit();
+    (Some(data), extra)
 }
 
 /// Forget everything (a capture file is opened, closed, or dissected again from scratch).

@@ -345,8 +345,15 @@ pub(super) unsafe fn message_tvb(
             (None, Some(d)) if !d.is_empty() => child_tvb(tvb, pinfo, d, c"Reassembled message"),
             (None, None) if s.payload_captured > 0 && s.shown > 0 => {
                 if hdr.masked {
-                    // SAFETY: a masked frame's payload was unmasked into the packet pool.
-                    pool_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
+                    // A masked frame's payload was unmasked into the packet pool. No data source:
+                    // without a tree nothing shows one.
+                    let p = &s.payload[..s.shown];
+                    sys::tvb_new_child_real_data(
+                        tvb,
+                        p.as_ptr(),
+                        p.len() as c_uint,
+                        p.len() as c_int,
+                    )
                 } else {
                     sys::tvb_new_subset_length_caplen(
                         tvb,
