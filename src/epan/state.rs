@@ -67,6 +67,144 @@ pub struct FrameRecord {
     pub extra: Vec<Anomaly>,
 }
 
+/// Per-frame results of the first pass, by (frame number, ordinal in the packet). Most frames are
+/// a whole message of one frame with nothing wrong: those are kept as 32 bytes in a vector in
+/// capture order (binary search); only the others keep their whole record. A revisit gets a
+/// record equal to the one the first pass made.
+#[derive(Default)]
+pub struct FrameStore {
+    small: Vec<SmallRecord>,
+    full: Map<(u32, u32), Arc<FrameRecord>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct SmallRecord {
+    frame: u32,
+    ordinal: u32,
+    msg_index: u32,
+    /// The handshake's frames, 0 when none.
+    request_frame: u32,
+    response_frame: u32,
+    /// Bits 0-7 the message type, 8 direction (1 = server), 9 a completed message, 10-11 its
+    /// text validity (0 none, 1 valid, 2 not), 12-31 the fragment number.
+    bits: u32,
+    total_len: u64,
+}
+
+impl SmallRecord {
+    /// The compact form of `r`, when it has one.
+    fn of(key: (u32, u32), r: &FrameRecord) -> Option<SmallRecord> {
+        let o = &r.outcome;
+        let simple = o.close.is_none()
+            && o.anomalies.is_empty()
+            && !o.compressed
+            && o.fragment < (1 << 20)
+            && r.close_role.is_none()
+            && r.inflated.is_none()
+            && r.extra.is_empty()
+            && r.request_frame != Some(0)
+            && r.response_frame != Some(0);
+        if !simple {
+            return None;
+        }
+        let (completed, valid, total_len) = match &o.completes {
+            None => (0, 0, 0),
+            Some(c) if c.frames == 1 && c.data.is_none() && !c.truncated && !c.compressed => {
+                let v = match c.text_valid {
+                    None => 0,
+                    Some(true) => 1,
+                    Some(false) => 2,
+                };
+                (1, v, c.total_len)
+            }
+            Some(_) => return None,
+        };
+        let server = matches!(o.dir, Direction::Server) as u32;
+        Some(SmallRecord {
+            frame: key.0,
+            ordinal: key.1,
+            msg_index: o.msg_index,
+            request_frame: r.request_frame.unwrap_or(0),
+            response_frame: r.response_frame.unwrap_or(0),
+            bits: u32::from(o.msg_type)
+                | server << 8
+                | completed << 9
+                | valid << 10
+                | o.fragment << 12,
+            total_len,
+        })
+    }
+
+    fn record(&self) -> FrameRecord {
+        let b = self.bits;
+        let completes = (b >> 9 & 1 == 1).then(|| crate::core::message::Completed {
+            total_len: self.total_len,
+            frames: 1,
+            data: None,
+            truncated: false,
+            text_valid: match b >> 10 & 3 {
+                1 => Some(true),
+                2 => Some(false),
+                _ => None,
+            },
+            compressed: false,
+        });
+        FrameRecord {
+            outcome: FrameOutcome {
+                dir: if b >> 8 & 1 == 1 {
+                    Direction::Server
+                } else {
+                    Direction::Client
+                },
+                msg_index: self.msg_index,
+                msg_type: (b & 0xff) as u8,
+                fragment: b >> 12,
+                completes,
+                close: None,
+                anomalies: Vec::new(),
+                compressed: false,
+            },
+            request_frame: (self.request_frame != 0).then_some(self.request_frame),
+            response_frame: (self.response_frame != 0).then_some(self.response_frame),
+            close_role: None,
+            inflated: None,
+            extra: Vec::new(),
+        }
+    }
+}
+
+impl FrameStore {
+    pub fn get(&self, key: &(u32, u32)) -> Option<Arc<FrameRecord>> {
+        if let Ok(i) = self
+            .small
+            .binary_search_by(|r| (r.frame, r.ordinal).cmp(key))
+        {
+            return Some(Arc::new(self.small[i].record()));
+        }
+        self.full.get(key).cloned()
+    }
+
+    pub fn insert(&mut self, key: (u32, u32), rec: &Arc<FrameRecord>) {
+        match SmallRecord::of(key, rec) {
+            Some(s) => match self.small.last() {
+                // In capture order (the first pass): appended.
+                Some(l) if (l.frame, l.ordinal) < key => self.small.push(s),
+                None => self.small.push(s),
+                _ => match self
+                    .small
+                    .binary_search_by(|r| (r.frame, r.ordinal).cmp(&key))
+                {
+                    Ok(i) => self.small[i] = s,
+                    Err(i) => self.small.insert(i, s),
+                },
+            },
+            None => {
+                self.full.insert(key, rec.clone());
+            }
+        }
+    }
+}
+
 /// What the 101 response of a connection shows (stored on the first pass, keyed by its frame).
 #[derive(Clone, Debug)]
 pub struct HandshakeShown {
@@ -82,7 +220,7 @@ pub struct HandshakeShown {
 #[derive(Default)]
 pub struct Store {
     pub conns: Map<u32, ConnState>,
-    pub frames: Map<(u32, u32), Arc<FrameRecord>>,
+    pub frames: FrameStore,
     /// The first TCP FIN/RST of a WebSocket connection → its connection (the connection's
     /// `Closing` tells how it ended, as far as the capture has been read).
     pub ends: Map<u32, u32>,
@@ -260,7 +398,7 @@ impl Store {
             inflated,
             extra,
         });
-        self.frames.insert(key, rec.clone());
+        self.frames.insert(key, &rec);
         rec
     }
 }
