@@ -220,7 +220,8 @@ fn the_python_connection_as_devtools_would_export_it() {
     assert_eq!(m[0]["type"], "send");
     assert_eq!(m[0]["opcode"], 1);
     assert_eq!(m[0]["data"], "hello");
-    assert!((m[0]["time"].as_f64().unwrap() - 1795303531.734611511).abs() < 1e-6);
+    // frame.time_epoch 1795303531.734611511 as a double.
+    assert_eq!(m[0]["time"].as_f64(), Some(1_795_303_531.734_611_5));
     assert_eq!(m[1]["type"], "receive");
     assert_eq!(m[1]["data"], "hello");
     assert_eq!(m[2]["opcode"], 2);
