@@ -332,3 +332,53 @@ fn builtin_follow_websocket_shows_what_it_shows_without_the_plugin() {
         Some("7b226f70223a22676574222c226b6579223a22757365723a3432222c226964223a337d")
     );
 }
+
+/// sharkd's "follow" (what the GUI's Follow dialog does: every packet dissected again, after the
+/// first pass) gives the same blocks as a one-pass tshark.
+#[test]
+fn sharkd_follow_on_revisits_gives_the_same_blocks() {
+    let Some(t) = tshark() else { return };
+    if !common::sharkd::available() {
+        return;
+    }
+    let cap = t.capture("node_frag.pcapng");
+    let res = t.sharkd(&[
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "load", "params": {"file": cap}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "follow",
+            "params": {"follow": "WS", "filter": "tcp.stream eq 0"}}),
+    ]);
+    let f = &res[1];
+    assert_eq!(f["shost"], "10.77.0.2", "{f}");
+    assert_eq!(f["chost"], "10.77.0.1", "{f}");
+    let payloads = f["payloads"].as_array().expect("payloads");
+    let b64 = |s: &str| -> Vec<u8> {
+        let val = |c: u8| match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            _ => 63,
+        } as u32;
+        let mut out = Vec::new();
+        for chunk in s.as_bytes().chunks(4) {
+            let n = chunk.iter().filter(|&&c| c != b'=').count();
+            let mut v = 0u32;
+            for (i, &c) in chunk.iter().enumerate() {
+                v |= if c == b'=' { 0 } else { val(c) } << (18 - 6 * i);
+            }
+            out.extend_from_slice(&v.to_be_bytes()[1..n]);
+        }
+        out
+    };
+    let from_sharkd: Vec<String> = payloads
+        .iter()
+        .map(|p| {
+            let d = b64(p["d"].as_str().unwrap());
+            let text = String::from_utf8_lossy(&d).into_owned();
+            text.lines().next().unwrap().to_string()
+        })
+        .collect();
+    let one_pass = labels(&follow("node_frag.pcapng", "ascii", "0", &[]));
+    assert_eq!(from_sharkd, one_pass);
+    assert_eq!(from_sharkd.len(), 50);
+}
