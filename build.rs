@@ -63,6 +63,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/epan/tap.c");
     println!("cargo:rerun-if-changed=src/epan/tap.h");
     println!("cargo:rerun-if-changed=src/epan/stats.c");
+    println!("cargo:rerun-if-changed=src/epan/follow.c");
     println!("cargo:rerun-if-env-changed=WSK_NO_EPAN");
     println!("cargo:rerun-if-env-changed=WIRESHARK_INCLUDE_DIR");
     if env::var_os("WSK_NO_EPAN").is_some() {
@@ -156,6 +157,7 @@ fn main() {
         .file("src/epan/dispatch.c")
         .file("src/epan/tap.c")
         .file("src/epan/stats.c")
+        .file("src/epan/follow.c")
         .warnings(false);
     for d in &includes {
         cc.include(d);

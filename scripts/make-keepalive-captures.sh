@@ -4,7 +4,7 @@
 #   sudo scripts/make-keepalive-captures.sh              # all scenarios
 #   sudo scripts/make-keepalive-captures.sh ka_answered  # a subset
 #
-# Scenarios: ka_answered ka_unanswered ka_heartbeat ka_onebyte ka_seed
+# Scenarios: ka_answered ka_unanswered ka_heartbeat ka_onebyte ka_seed ka_gui
 # (see tests/captures/KEEPALIVE.md).
 #
 # Two private network namespaces (wsk-ka-cli 10.78.0.1, wsk-ka-srv 10.78.0.2)
@@ -32,7 +32,7 @@ SRV_IP=10.78.0.2
 CLI_MAC=02:78:00:00:00:01
 SRV_MAC=02:78:00:00:00:02
 
-ALL_SCENARIOS=(ka_answered ka_unanswered ka_heartbeat ka_onebyte ka_seed)
+ALL_SCENARIOS=(ka_answered ka_unanswered ka_heartbeat ka_onebyte ka_seed ka_gui)
 
 die() { echo "make-keepalive-captures: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
@@ -224,6 +224,18 @@ sc_ka_heartbeat() {
     \"server\":\"$SRV_IP:8080\",\"tcp_keepalive\":false,
     \"expected\":\"client pings hb1..hb6 every 500 ms, each answered by an automatic pong with the same payload; 2 text messages (+2 echoes) between hb3 and hb4; one unsolicited server pong 'unsolicited' 1.2 s after the connection opened (between hb2 and hb3); client close 1000 'done' after pong hb6; no TCP keep-alive\"}" \
     "$TMP/cli.jsonl" "$TMP/srv.jsonl"
+}
+
+sc_ka_gui() {
+  need_node
+  start_capture "$OUT/ka_gui.pcapng"
+  start_server 8080 "$NODE" "$PEERS/ka_gui.js" server $SRV_IP 8080 "$TMP/srv.jsonl"
+  run_client "$NODE" "$PEERS/ka_gui.js" client $SRV_IP 8080 "$TMP/cli.jsonl"
+  wait_server
+  stop_capture
+  # The peers' logs, as they are (no truth file: this capture feeds the GUI screenshots).
+  cat "$TMP/cli.jsonl" "$TMP/srv.jsonl" >"$TMP/ka_gui.log.jsonl"
+  log "ka_gui: $(grep -c send_ping "$TMP/cli.jsonl") pings, $(grep -c send_text "$TMP/cli.jsonl") client texts, $(grep -c send_binary "$TMP/srv.jsonl") server binaries"
 }
 
 sc_ka_onebyte() {

@@ -18,6 +18,13 @@ fi
 say "unit and golden tests (plugin: ${so#"$ROOT"/})"
 WSK_PLUGIN="$so" WSK_REQUIRE_TSHARK=1 cargo test --release --quiet "$@"
 
+# The release tarball (4.0, 4.4, 4.6, as just built), installed and uninstalled as a user would.
+if [ "${WSK_SKIP_COMPAT_BUILD:-0}" != 1 ]; then
+  say "release tarball: build, install, uninstall (host)"
+  WSK_PACKAGE_SKIP_BUILD=1 "$ROOT/scripts/package.sh" >/dev/null
+  "$ROOT/scripts/package-test.sh" host
+fi
+
 # Robustness in CI: a short whole-plugin fuzz under tshark and a memory-checked subset (the long
 # runs and their numbers: docs/robustness.md).
 if [ "${WSK_SKIP_ROBUSTNESS:-0}" != 1 ]; then

@@ -113,6 +113,7 @@ macro_rules! captures {
 captures! {
     m_four_connections: "m_four_connections.pcapng",
     ka_answered: "ka_answered.pcapng",
+    ka_gui: "ka_gui.pcapng",
     ka_heartbeat: "ka_heartbeat.pcapng",
     ka_onebyte: "ka_onebyte.pcap",
     ka_rst: "ka_rst.pcapng",

@@ -9,6 +9,7 @@ pub mod anomaly;
 pub mod close;
 pub mod closing;
 pub mod deflate;
+pub mod follow;
 pub mod frame;
 pub mod handshake;
 pub mod http;

@@ -292,6 +292,7 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
         let rec = frame_record(pinfo, conv, ordinal, &hdr, payload, complete);
         let Some(rec) = rec else { return reported };
         tap_frame(pinfo, conv, &rec);
+        super::follow::queue(pinfo, &rec, payload, complete);
 
         // A compressed message's preview is its inflated text.
         let preview: &[u8] = match &rec.inflated {

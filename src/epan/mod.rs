@@ -7,6 +7,7 @@
 
 mod dispatch;
 mod dissect;
+mod follow;
 mod guard;
 mod handshake;
 mod ids;

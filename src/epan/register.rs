@@ -68,6 +68,8 @@ pub fn register_protoinfo() {
     register_prefs(id);
     // SAFETY: registers the "ws" tap; called once at registration.
     unsafe { super::tap::wsk_tap_register() };
+    // SAFETY: registers the "ws_follow" tap and the `ws` follower; called once at registration.
+    unsafe { super::follow::wsk_follow_register(id) };
     register_keepalive_protoinfo();
 }
 

@@ -137,7 +137,7 @@ impl SmallRecord {
 
     fn record(&self) -> FrameRecord {
         let b = self.bits;
-        let completes = (b >> 9 & 1 == 1).then(|| crate::core::message::Completed {
+        let completes = (b >> 9 & 1 == 1).then_some(crate::core::message::Completed {
             total_len: self.total_len,
             frames: 1,
             data: None,
