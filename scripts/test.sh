@@ -33,3 +33,8 @@ if [ "${WSK_SKIP_ROBUSTNESS:-0}" != 1 ]; then
   say "memcheck subset"
   WSK_PLUGIN="$so" "$ROOT/scripts/memcheck.sh" tests/captures/ka_unanswered.pcapng tests/captures/m_deflate_node_frag.pcapng
 fi
+
+# The benchmark's own code paths on a tiny committed capture (no timing targets: the numbers come
+# from `sudo scripts/bench.sh` on its own captures, docs/bench.md).
+say "bench smoke: scripts/bench.sh on a small capture, one round"
+WSK_BENCH_SO="$so" "$ROOT/scripts/bench.sh" smoke >/dev/null
