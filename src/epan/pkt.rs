@@ -319,3 +319,10 @@ pub(super) unsafe fn proto_enabled(proto: c_int) -> bool {
     // SAFETY: looks up a registered protocol by id; no packet data involved.
     unsafe { sys::wsk_proto_enabled(proto) != 0 }
 }
+
+/// Does anyone need field `hf` in this tree: a visible tree (every field), a filter, a `-e` field,
+/// a column? A tree nobody looks at gets only those (as Wireshark's `proto_field_is_referenced`).
+pub(super) unsafe fn referenced(tree: Tree, hf: c_int) -> bool {
+    // SAFETY: the caller's contract: tree is null or the packet's live tree.
+    unsafe { sys::wsk_referenced(tree, hf) != 0 }
+}

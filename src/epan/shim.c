@@ -225,6 +225,13 @@ void wsk_restore_current_proto(packet_info *pinfo, const char *old)
     pinfo->current_proto = old;
 }
 
+/* proto_field_is_referenced (gboolean in 4.0, bool later): the tree is visible, or the field is
+ * referenced by a filter, a -e field or a column. */
+int wsk_referenced(proto_tree *tree, int hf)
+{
+    return tree && hf >= 0 && proto_field_is_referenced(tree, hf);
+}
+
 /* Is protocol `proto` registered and enabled (Analyze > Enabled Protocols, --disable-protocol)? */
 int wsk_proto_enabled(int proto)
 {

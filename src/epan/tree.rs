@@ -43,30 +43,59 @@ pub(super) unsafe fn build_tree(
             sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, cap_total, sys::ENC_NA as c_uint);
         sys::proto_item_append_text(ti, c", %s".as_ptr(), info.as_ptr());
         let st = sys::proto_item_add_subtree(ti, ett(ETT_WS));
+        // A tree nobody looks at (a filter or a field export): only the items somebody asked for
+        // (filters, -e fields, columns) or that carry an expert info. A visible tree gets all.
+        let want = |f: F| referenced(st, hf(f));
+        let anomalies: Vec<Anomaly> = o
+            .anomalies
+            .iter()
+            .chain(rec.extra.iter())
+            .copied()
+            .collect();
+        let mask_expert = anomalies.iter().any(|a| {
+            matches!(
+                a,
+                Anomaly::UnmaskedFrameFromClient | Anomaly::MaskedFrameFromServer
+            )
+        });
+        let len_expert = hdr.frame_len() > MAX_REASSEMBLED_FRAME
+            || anomalies
+                .iter()
+                .any(|a| matches!(a, Anomaly::LengthNotMinimal | Anomaly::Length64MsbSet));
 
         // Header bits (the header is complete, so bytes 0..header_len are captured).
         let enc_be = sys::ENC_BIG_ENDIAN as c_uint;
         for f in [F::Fin, F::Rsv1, F::Rsv2, F::Rsv3, F::Opcode] {
-            sys::proto_tree_add_item(st, hf(f), tvb, 0, 1, enc_be);
+            if want(f) {
+                sys::proto_tree_add_item(st, hf(f), tvb, 0, 1, enc_be);
+            }
         }
-        let mask_it = sys::proto_tree_add_item(st, hf(F::Mask), tvb, 1, 1, enc_be);
+        let mask_it = if want(F::Mask) || mask_expert {
+            sys::proto_tree_add_item(st, hf(F::Mask), tvb, 1, 1, enc_be)
+        } else {
+            ti
+        };
         let (len_off, len_len, form) = match hdr.length_form {
             LengthForm::Short => (1, 1, "7-bit length"),
             LengthForm::Extended16 => (2, 2, "16-bit extended length"),
             LengthForm::Extended64 => (2, 8, "64-bit extended length"),
         };
-        let len_text = cstring(&format!("{} ({form})", hdr.payload_len));
-        let len_it = sys::proto_tree_add_uint64_format_value(
-            st,
-            hf(F::Len),
-            tvb,
-            len_off,
-            len_len,
-            hdr.payload_len,
-            c"%s".as_ptr(),
-            len_text.as_ptr(),
-        );
-        if hdr.masked {
+        let len_it = if want(F::Len) || len_expert {
+            let len_text = cstring(&format!("{} ({form})", hdr.payload_len));
+            sys::proto_tree_add_uint64_format_value(
+                st,
+                hf(F::Len),
+                tvb,
+                len_off,
+                len_len,
+                hdr.payload_len,
+                c"%s".as_ptr(),
+                len_text.as_ptr(),
+            )
+        } else {
+            ti
+        };
+        if hdr.masked && want(F::MaskingKey) {
             sys::proto_tree_add_item(
                 st,
                 hf(F::MaskingKey),
@@ -78,24 +107,34 @@ pub(super) unsafe fn build_tree(
         }
 
         // What the first pass learnt.
-        add_string(st, F::Dir, tvb, o.dir.as_str());
-        let detected = if rec.response_frame.is_some() {
-            "handshake"
-        } else {
-            "midstream"
-        };
-        let dit = add_string(st, F::DetectedBy, tvb, detected);
-        if rec.response_frame.is_none() {
-            let note = c" (capture began mid-connection: extensions and subprotocol unknown, messages numbered from the first one seen)";
-            sys::proto_item_append_text(dit, c"%s".as_ptr(), note.as_ptr());
+        if want(F::Dir) {
+            add_string(st, F::Dir, tvb, o.dir.as_str());
         }
-        add_gen_uint(st, F::MsgIndex, tvb, o.msg_index);
-        add_gen_uint(st, F::MsgType, tvb, o.msg_type as u32);
-        add_gen_uint(st, F::MsgFragment, tvb, o.fragment);
-        if let Some(n) = rec.request_frame {
+        if want(F::DetectedBy) {
+            let detected = if rec.response_frame.is_some() {
+                "handshake"
+            } else {
+                "midstream"
+            };
+            let dit = add_string(st, F::DetectedBy, tvb, detected);
+            if rec.response_frame.is_none() {
+                let note = c" (capture began mid-connection: extensions and subprotocol unknown, messages numbered from the first one seen)";
+                sys::proto_item_append_text(dit, c"%s".as_ptr(), note.as_ptr());
+            }
+        }
+        if want(F::MsgIndex) {
+            add_gen_uint(st, F::MsgIndex, tvb, o.msg_index);
+        }
+        if want(F::MsgType) {
+            add_gen_uint(st, F::MsgType, tvb, o.msg_type as u32);
+        }
+        if want(F::MsgFragment) {
+            add_gen_uint(st, F::MsgFragment, tvb, o.fragment);
+        }
+        if let Some(n) = rec.request_frame.filter(|_| want(F::HandshakeRequestIn)) {
             add_gen_uint(st, F::HandshakeRequestIn, tvb, n);
         }
-        if let Some(n) = rec.response_frame {
+        if let Some(n) = rec.response_frame.filter(|_| want(F::HandshakeResponseIn)) {
             add_gen_uint(st, F::HandshakeResponseIn, tvb, n);
         }
 
@@ -105,14 +144,16 @@ pub(super) unsafe fn build_tree(
         let ptvb: Tvb = if s.payload_captured == 0 {
             ptr::null_mut()
         } else if hdr.masked {
-            sys::proto_tree_add_item(
-                st,
-                hf(F::MaskedPayload),
-                tvb,
-                hl,
-                s.payload_captured as c_int,
-                sys::ENC_NA as c_uint,
-            );
+            if want(F::MaskedPayload) {
+                sys::proto_tree_add_item(
+                    st,
+                    hf(F::MaskedPayload),
+                    tvb,
+                    hl,
+                    s.payload_captured as c_int,
+                    sys::ENC_NA as c_uint,
+                );
+            }
             // SAFETY: a masked frame's payload was unmasked into the packet pool.
             pool_tvb(tvb, pinfo, &s.payload[..s.shown], c"Unmasked payload")
         } else {
@@ -124,17 +165,20 @@ pub(super) unsafe fn build_tree(
             )
         };
         if !ptvb.is_null() && s.shown > 0 {
-            payload_it = sys::proto_tree_add_item(
-                st,
-                hf(F::Payload),
-                ptvb,
-                0,
-                s.shown as c_int,
-                sys::ENC_NA as c_uint,
-            );
+            if want(F::Payload) || s.shown < s.payload_captured {
+                payload_it = sys::proto_tree_add_item(
+                    st,
+                    hf(F::Payload),
+                    ptvb,
+                    0,
+                    s.shown as c_int,
+                    sys::ENC_NA as c_uint,
+                );
+            }
             // A compressed frame's payload is deflate data, not text (RFC 7692 §6): its text is the
             // inflated message, shown below on the frame that completes it.
-            if o.msg_type == 1 && !hdr.opcode.is_control() && !o.compressed {
+            if o.msg_type == 1 && !hdr.opcode.is_control() && !o.compressed && want(F::PayloadText)
+            {
                 sys::proto_tree_add_item(
                     st,
                     hf(F::PayloadText),
@@ -221,10 +265,16 @@ pub(super) unsafe fn build_tree(
                 .inflated
                 .as_ref()
                 .map_or(c.total_len, |d| d.len() as u64);
-            add_gen_u64(mst, F::MsgLen, tvb, app_len);
-            add_gen_u64(mst, F::MsgWireLen, tvb, c.total_len);
-            add_gen_uint(mst, F::MsgFrames, tvb, c.frames);
-            if !hdr.opcode.is_control() {
+            if want(F::MsgLen) {
+                add_gen_u64(mst, F::MsgLen, tvb, app_len);
+            }
+            if want(F::MsgWireLen) {
+                add_gen_u64(mst, F::MsgWireLen, tvb, c.total_len);
+            }
+            if want(F::MsgFrames) {
+                add_gen_uint(mst, F::MsgFrames, tvb, c.frames);
+            }
+            if !hdr.opcode.is_control() && want(F::MsgCompressed) {
                 let it = sys::proto_tree_add_boolean(
                     mst,
                     hf(F::MsgCompressed),
@@ -256,7 +306,12 @@ pub(super) unsafe fn build_tree(
             message_view = Some((mtvb, mlen));
             // The inflated text of a compressed message is this frame's text too (as Wireshark's
             // websocket.payload.text), so one filter finds text on compressed and plain connections.
-            if o.msg_type == 1 && o.compressed && rec.inflated.is_some() && mlen > 0 {
+            if o.msg_type == 1
+                && o.compressed
+                && rec.inflated.is_some()
+                && mlen > 0
+                && want(F::PayloadText)
+            {
                 sys::proto_tree_add_item(
                     st,
                     hf(F::PayloadText),
@@ -266,7 +321,7 @@ pub(super) unsafe fn build_tree(
                     sys::ENC_UTF_8 as c_uint,
                 );
             }
-            if o.msg_type == 1 {
+            if o.msg_type == 1 && want(F::MsgText) {
                 let it = sys::proto_tree_add_item(
                     mst,
                     hf(F::MsgText),
@@ -279,16 +334,18 @@ pub(super) unsafe fn build_tree(
                     sys::wsk_item_set_generated(it)
                 }
             }
-            let it = sys::proto_tree_add_item(
-                mst,
-                hf(F::MsgData),
-                mtvb,
-                0,
-                mlen as c_int,
-                sys::ENC_NA as c_uint,
-            );
-            if mtvb == tvb {
-                sys::wsk_item_set_generated(it)
+            if want(F::MsgData) {
+                let it = sys::proto_tree_add_item(
+                    mst,
+                    hf(F::MsgData),
+                    mtvb,
+                    0,
+                    mlen as c_int,
+                    sys::ENC_NA as c_uint,
+                );
+                if mtvb == tvb {
+                    sys::wsk_item_set_generated(it)
+                }
             }
         }
 
@@ -299,7 +356,7 @@ pub(super) unsafe fn build_tree(
                 }
             }
         }
-        for a in o.anomalies.iter().chain(rec.extra.iter()) {
+        for a in &anomalies {
             let item = match a {
                 Anomaly::UnmaskedFrameFromClient | Anomaly::MaskedFrameFromServer => mask_it,
                 Anomaly::LengthNotMinimal | Anomaly::Length64MsbSet => len_it,
