@@ -53,7 +53,7 @@ int wsk_call_dissector_guarded(dissector_handle_t handle, tvbuff_t *tvb, packet_
 extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
 extern guint wsk_rs_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data);
 extern int wsk_rs_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
-extern int wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
+extern guint32 wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
 
 static dissector_handle_t wsk_ws_handle;
 static dissector_handle_t wsk_http_handle;
@@ -135,10 +135,12 @@ WSK_HEUR_RET wsk_heur_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 {
     /* TCP hands its heuristics a struct tcpinfo: the sequence number of the tvb's first byte. */
     struct tcpinfo *ti = (struct tcpinfo *)data;
-    if (!wsk_ws_handle || !wsk_rs_heur_check(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0))
+    guint32 from = wsk_ws_handle ? wsk_rs_heur_check(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0) : 0;
+    if (!from)
         return FALSE;
-    /* From this frame on: earlier segments (seen before a mid-stream decision) stay TCP's. */
-    conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), pinfo->num, wsk_ws_handle);
+    /* From the first frame with something to show: a mid-stream connection's earlier segments
+     * (seen before the decision) are ours on later passes, which show what the first pass stored. */
+    conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), from, wsk_ws_handle);
     wsk_dissect_ws(tvb, pinfo, tree, data);
     return TRUE;
 }
