@@ -538,6 +538,15 @@ pub unsafe extern "C" fn wsk_rs_heur_check(
         if crate::core::upgrade::looks_like_upgrade_request(&head) {
             return (*pinfo).num;
         }
+        // A capture that begins between the Upgrade request and its 101: the 101 (shown by HTTP)
+        // opens the connection as well, unless the connection was already seen (first pass only).
+        if !visited(pinfo)
+            && crate::core::upgrade::looks_like_upgrade_response(&head)
+            && conv_index(pinfo, true)
+                .is_some_and(|c| !state::capture().mid.conns.contains_key(&c))
+        {
+            return (*pinfo).num;
+        }
         // Mid-stream: only on the first, in-order pass (later passes follow its decision).
         if visited(pinfo) || have_seq == 0 {
             return 0;
