@@ -210,7 +210,11 @@ impl Backlog {
         let mut open: Option<(Vec<u8>, u64, bool)> = None; // bytes, total, began in an earlier segment
         let mut high: Option<u32> = None;
         let mut broken = usable.is_none();
-        for s in self.segs.iter().filter(|s| before.is_none_or(|b| s.frame < b)) {
+        for s in self
+            .segs
+            .iter()
+            .filter(|s| before.is_none_or(|b| s.frame < b))
+        {
             let first = units.len();
             let mut pos = 0u32;
             let push = |units: &mut Vec<Unit>, off: u32, len: u32, kind: Kind| {

@@ -83,9 +83,13 @@ mod tests {
     fn a_101_with_upgrade_websocket_is_an_upgrade_response() {
         use super::looks_like_upgrade_response as resp;
         assert!(resp(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
-        assert!(!resp(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"));
+        assert!(!resp(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"
+        ));
         assert!(!resp(b"HTTP/1.1 200 OK\r\nUpgrade: websocket\r\n\r\n"));
-        assert!(!resp(b"HTTP/1.1 101 Switching Protocols\r\nnot a header\r\nUpgrade: websocket\r\n\r\n"));
+        assert!(!resp(
+            b"HTTP/1.1 101 Switching Protocols\r\nnot a header\r\nUpgrade: websocket\r\n\r\n"
+        ));
     }
 
     #[test]

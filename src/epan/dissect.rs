@@ -542,8 +542,7 @@ pub unsafe extern "C" fn wsk_rs_heur_check(
         // opens the connection as well, unless the connection was already seen (first pass only).
         if !visited(pinfo)
             && crate::core::upgrade::looks_like_upgrade_response(&head)
-            && conv_index(pinfo, true)
-                .is_some_and(|c| !state::capture().mid.conns.contains_key(&c))
+            && conv_index(pinfo, true).is_some_and(|c| !state::capture().mid.conns.contains_key(&c))
         {
             return (*pinfo).num;
         }

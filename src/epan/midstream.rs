@@ -138,9 +138,7 @@ pub unsafe fn heuristic(
                 let first = if was_in_sync {
                     pending_before
                 } else {
-                    m.det
-                        .sync_offset(dir)
-                        .map_or(u64::from(len), |o| o as u64)
+                    m.det.sync_offset(dir).map_or(u64::from(len), |o| o as u64)
                 };
                 Skip::Remaining(first)
             }
@@ -234,7 +232,11 @@ pub unsafe fn first_pass_unit(
         Skip::At(at) => match seq {
             Some(s) if (at.wrapping_sub(s) as i32) > 0 => {
                 let n = u64::from(at.wrapping_sub(s)).min(len64);
-                let next = if n == len64 { Skip::At(at) } else { Skip::Synced };
+                let next = if n == len64 {
+                    Skip::At(at)
+                } else {
+                    Skip::Synced
+                };
                 (Some((n as u32, Kind::Before, None)), next)
             }
             _ => (None, Skip::Synced),

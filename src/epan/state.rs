@@ -19,12 +19,12 @@ use once_cell::sync::Lazy;
 
 pub use super::pkt::Endpoint;
 use crate::core::anomaly::Anomaly;
+use crate::core::backlog::{Backlog, Kind};
 use crate::core::closing::{CloseRole, Closing};
 use crate::core::deflate::{self, InflateIssue, Inflater};
 use crate::core::frame::FrameHeader;
 use crate::core::keepalive::{Event, Tracker};
 use crate::core::message::{Config, Connection, Direction, FrameOutcome};
-use crate::core::backlog::{Backlog, Kind};
 use crate::core::midstream::Detector;
 use crate::core::resync::{Resync, SkipKind};
 

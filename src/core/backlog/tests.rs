@@ -56,8 +56,11 @@ fn frames_before_the_decision_are_planned_from_the_chain_start() {
             unit(3, 17, 4, Kind::Frame, 1),
         ]
     );
-    let done: Vec<(u32, u32, Vec<u8>)> =
-        p.done.into_iter().map(|d| (d.frame, d.ordinal, d.bytes)).collect();
+    let done: Vec<(u32, u32, Vec<u8>)> = p
+        .done
+        .into_iter()
+        .map(|d| (d.frame, d.ordinal, d.bytes))
+        .collect();
     assert_eq!(done, vec![(1, 1, a), (3, 0, b), (3, 1, c)]);
     assert_eq!(p.resume, Resume::At(SEQ.wrapping_add(10 + 7 + 22 + 4)));
 }
@@ -91,7 +94,10 @@ fn nothing_kept_means_every_byte_is_before_the_first_boundary() {
     let p = bl.plan(Some(SEQ.wrapping_sub(10)), Some(false), None);
     assert_eq!(
         p.units,
-        vec![unit(1, 0, 22, Kind::Before, 0), unit(3, 0, 21, Kind::Before, 0)]
+        vec![
+            unit(1, 0, 22, Kind::Before, 0),
+            unit(3, 0, 21, Kind::Before, 0)
+        ]
     );
     assert!(p.done.is_empty());
     assert_eq!(p.resume, Resume::Unknown);
