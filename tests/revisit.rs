@@ -735,9 +735,8 @@ fn revisit(name: &str, extra_prefs: &[(&str, &str)]) {
             && b.get("ws.detected_by")
                 .is_some_and(|v| v.split(',').all(|x| x == "midstream"));
         let keep = |k: &str| {
-            !SECOND_PASS.contains(&k)
-                && !PROVISIONAL.contains(&k)
-                && !(before_decision && k.starts_with("ws."))
+            let ours_before_decision = before_decision && k.starts_with("ws.");
+            !(SECOND_PASS.contains(&k) || PROVISIONAL.contains(&k) || ours_before_decision)
         };
         diff_rows(f.to_string(), &a, &b, &keep, &mut d);
     }

@@ -750,9 +750,10 @@ fn short_connection(a: &DirState, b: &DirState) -> bool {
     }
     let answered = |p: &DirState, q: &DirState| p.ev.ping.is_some() && p.ev.ping == q.ev.pong;
     let pong = answered(a, b) || answered(b, a);
-    let close = (a.ev.closes >= 1 && b.ev.closes >= 1)
-        || (a.ev.closes >= 1 && a.ev.frames >= 2)
-        || (b.ev.closes >= 1 && b.ev.frames >= 2);
+    // A valid Close from a side that sent 2 or more frames, or Close frames from both sides.
+    let closed =
+        |p: &DirState, q: &DirState| p.ev.closes >= 1 && (p.ev.frames >= 2 || q.ev.closes >= 1);
+    let close = closed(a, b) || closed(b, a);
     pong || close
 }
 
