@@ -156,6 +156,21 @@ captures! {
     node_frag: "node_frag.pcapng",
     node_port80: "node_port80.pcapng",
     py_basic: "py_basic.pcapng",
+    neg_game: "neg_game.pcapng",
+    neg_git: "neg_git.pcapng",
+    neg_grpc: "neg_grpc.pcapng",
+    neg_h2c: "neg_h2c.pcapng",
+    neg_imap: "neg_imap.pcapng",
+    neg_lookalike_8105: "neg_lookalike_8105.pcapng",
+    neg_msgpack_rpc: "neg_msgpack_rpc.pcapng",
+    neg_mysql: "neg_mysql.pcapng",
+    neg_random_bulk: "neg_random_bulk.pcapng",
+    neg_rsync: "neg_rsync.pcapng",
+    neg_rtmp: "neg_rtmp.pcapng",
+    neg_thrift: "neg_thrift.pcapng",
+    ws_aiohttp: "ws_aiohttp.pcapng",
+    ws_gorilla: "ws_gorilla.pcapng",
+    ws_tungstenite: "ws_tungstenite.pcapng",
 }
 
 /// WebSocket captures that show no WebSocket with the default preferences.
