@@ -26,3 +26,6 @@ guint32 wsk_tcpinfo_seq(const void *tcpinfo);
 int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version);
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i);
 int wsk_tree_has_room(proto_tree *tree, unsigned n);
+int wsk_http_owns_segment(packet_info *pinfo);
+guint32 wsk_tcp_sub_seq(packet_info *pinfo, guint32 raw);
+void wsk_claim_conversation(packet_info *pinfo, guint32 from);

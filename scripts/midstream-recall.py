@@ -77,37 +77,18 @@ def measure(cap, opts, max_cuts, jobs, tmp):
         os.chmod(out, 0o644)
         got = frames_by_packet(out, opts)
         os.unlink(out)
-        res = []
+        # A packet keeps its identity in the cut: packet n of the cut is packet n + k of the
+        # whole capture, so each of the cut's streams is the original stream of any of its packets.
+        found = {}
+        for num, (_, n, _) in got.items():
+            stream = full[num + k][0] if num + k in full else None
+            if stream is not None:
+                found[stream] = found.get(stream, 0) + n
+        per = []
         for stream, s in starts.items():
             left = sum(1 for p in s if p > k)
-            if left == 0:
-                continue
-            # Stream numbers after a cut: the streams that still have packets keep their order.
-            res.append((stream, left))
-        # Map the cut's streams to the original ones by their first packet.
-        first_pkt = {}
-        for num, (stream, _, _) in sorted(full.items()):
-            first_pkt.setdefault(stream, num)
-        cut_first = {}
-        for num, (stream, _, _) in sorted(got.items()):
-            cut_first.setdefault(stream, num + k)
-        found = {}
-        for num, (stream, n, _) in got.items():
-            found[stream] = found.get(stream, 0) + n
-        # Original stream of each cut stream: the latest original stream whose first packet is
-        # at or before the cut stream's first packet and that has packets after the cut.
-        orig_of = {}
-        for cs, fp in cut_first.items():
-            cand = [s for s, p in first_pkt.items()
-                    if any(q > k for q, (st, _, _) in full.items() if st == s)]
-            for s in cand:
-                pkts = [q for q, (st, _, _) in full.items() if st == s and q > k]
-                if pkts and min(pkts) == fp:
-                    orig_of[cs] = s
-        per = []
-        for stream, left in res:
-            f = sum(v for cs, v in found.items() if orig_of.get(cs) == stream)
-            per.append((stream, left, min(f, left)))
+            if left:
+                per.append((stream, left, min(found.get(stream, 0), left)))
         return k, per
 
     with ThreadPoolExecutor(max_workers=jobs) as ex:

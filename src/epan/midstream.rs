@@ -12,12 +12,15 @@
 use std::sync::Arc;
 
 use super::ids::{PREF_MAX_INFLATE, PREF_MAX_MESSAGE};
+use super::pkt::{
+    conv_index, copy_captured, dst_endpoint, frame_tvb, src_endpoint, tcp_segment, visited,
+};
 use super::state::{self, Capture, Endpoint, MidConn, MidUnit, Skip};
 use super::sys;
-use crate::core::backlog::{Backlog, Kind, Resume};
+use crate::core::backlog::{Kind, Resume};
 use crate::core::frame::{parse_header, Status};
 use crate::core::mask::unmask;
-use crate::core::midstream::{Detector, Dir, Verdict};
+use crate::core::midstream::{Dir, Verdict};
 use std::sync::atomic::Ordering::Relaxed;
 
 type Pinfo = *mut sys::packet_info;
@@ -63,22 +66,108 @@ pub unsafe fn heuristic(
     len: u32,
     payload: &[u8],
 ) -> Option<u32> {
+    // SAFETY: the caller's contract.
+    unsafe { feed(pinfo, conv, src, dst, seq, len, payload, false) }
+}
+
+/// The postdissector, first pass: a segment of a connection on a port HTTP owns, which TCP gave
+/// to HTTP (so TCP's heuristics never saw it; HTTP returns "taken" even when it shows nothing). It is fed like a heuristic's
+/// segment, from the frame's bytes, as long as HTTP left every segment of the connection alone
+/// (first byte not printable: HTTP shows nothing and reassembles nothing); a segment HTTP parses
+/// as text makes the connection HTTP's for good. Once WebSocket, the connection is claimed from its
+/// first frame with something to show; the deciding segment itself was HTTP's on this pass, so
+/// one pass shows the connection from the next segment (`-2` and the GUI from the first frame
+/// boundary, as elsewhere).
+pub unsafe fn feed_from_http(pinfo: Pinfo) {
+    // SAFETY: the caller's contract: pinfo is the live packet's, as Wireshark passed it to the
+    // postdissector; the frame's tvb is read within its captured length.
+    unsafe {
+        if visited(pinfo) || sys::wsk_http_owns_segment(pinfo) == 0 {
+            return;
+        }
+        let frame_tvb = frame_tvb(pinfo);
+        let Some(seg) = tcp_segment(pinfo, frame_tvb) else {
+            return;
+        };
+        if seg.hdr.payload_len == 0 {
+            return;
+        }
+        let Some(conv) = conv_index(pinfo, true) else {
+            return;
+        };
+        let frame = (*pinfo).num;
+        // With heuristics tried first, TCP's heuristic fed it already (before HTTP had it).
+        if state::capture()
+            .mid
+            .conns
+            .get(&conv)
+            .is_some_and(|m| m.last_fed >= frame)
+        {
+            return;
+        }
+        let payload = copy_captured(
+            frame_tvb,
+            seg.payload_at,
+            seg.payload_captured.min(64 * 1024),
+        );
+        if crate::core::http::http_parses_as_text(&payload) {
+            let mut st = state::capture();
+            if let Some(m) = st.mid.conns.get_mut(&conv) {
+                if !m.claimed {
+                    m.http = true;
+                    m.backlog = Default::default();
+                }
+            } else {
+                st.mid
+                    .conns
+                    .insert(conv, MidConn::new(src_endpoint(pinfo), true));
+            }
+            return;
+        }
+        let seq = sys::wsk_tcp_sub_seq(pinfo, seg.hdr.seq);
+        let (src, dst) = (src_endpoint(pinfo), dst_endpoint(pinfo));
+        if let Some(from) = feed(
+            pinfo,
+            conv,
+            &src,
+            &dst,
+            seq,
+            seg.hdr.payload_len,
+            &payload,
+            true,
+        ) {
+            sys::wsk_claim_conversation(pinfo, from.max(1));
+        }
+    }
+}
+
+/// Feed one segment to the connection's detector (first pass). `via_http`: the segment was HTTP's
+/// on this pass and is not dissected by us now, so the decision's plan covers it too.
+#[allow(clippy::too_many_arguments)]
+unsafe fn feed(
+    pinfo: Pinfo,
+    conv: u32,
+    src: &Endpoint,
+    dst: &Endpoint,
+    seq: u32,
+    len: u32,
+    payload: &[u8],
+    via_http: bool,
+) -> Option<u32> {
     // SAFETY: the caller's contract: pinfo is the live packet's, as Wireshark passed it.
     let frame = unsafe { (*pinfo).num };
     let mut guard = state::capture();
     let cap: &mut Capture = &mut guard;
-    let m = cap.mid.conns.entry(conv).or_insert_with(|| MidConn {
-        det: Detector::new(),
-        a: src.clone(),
-        b: None,
-        backlog: [Backlog::default(), Backlog::default()],
-        skip: [Skip::Unknown, Skip::Unknown],
-        claimed: false,
-        claimed_at: 0,
-    });
-    if m.claimed || m.det.verdict() == Verdict::NotWebSocket {
+    let m = cap
+        .mid
+        .conns
+        .entry(conv)
+        .or_insert_with(|| MidConn::new(src.clone(), false));
+    // Each segment once: with heuristics tried first, TCP's heuristic fed it before HTTP had it.
+    if m.claimed || m.http || m.det.verdict() == Verdict::NotWebSocket || m.last_fed >= frame {
         return None;
     }
+    m.last_fed = frame;
     let dir = if &m.a == src { Dir::A } else { Dir::B };
     if dir == Dir::B && m.b.is_none() {
         m.b = Some(src.clone());
@@ -127,14 +216,14 @@ pub unsafe fn heuristic(
     let mut done = Vec::new();
     let mut from_frame = frame;
     for d in [Dir::A, Dir::B] {
-        let before = (d == dir).then_some(frame);
+        let before = (d == dir && !via_http).then_some(frame);
         let backlog = std::mem::take(&mut m.backlog[idx(d)]);
         let plan = backlog.plan(m.det.chain_start(d), m.det.masked(d), before);
         m.skip[idx(d)] = match plan.resume {
             Resume::At(at) => Skip::At(at),
             Resume::Open { bytes, total } => Skip::Open { bytes, total },
             // Nothing kept: as far as the detector knows.
-            Resume::Unknown if d == dir => {
+            Resume::Unknown if d == dir && !via_http => {
                 let first = if was_in_sync {
                     pending_before
                 } else {

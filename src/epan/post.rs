@@ -21,6 +21,9 @@ pub unsafe extern "C" fn postdissect_ws(
         // TCP's segment: keep-alive analysis, and the FIN/RST that ends a WebSocket connection.
         keepalive::feed_tcp(pinfo);
         handshake::learn(pinfo);
+        // A connection on a port HTTP owns whose segments HTTP could not read: mid-stream
+        // detection (first pass).
+        super::midstream::feed_from_http(pinfo);
         handshake::show_end(tvb, pinfo, tree);
         handshake::show(tvb, pinfo, tree);
         0

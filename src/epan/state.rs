@@ -126,6 +126,27 @@ pub struct MidConn {
     pub claimed: bool,
     /// The frame whose segment decided (0 while undecided).
     pub claimed_at: u32,
+    /// The last frame whose segment was fed (each is fed once: by TCP's heuristic, or by the
+    /// postdissector when HTTP had it).
+    pub last_fed: u32,
+    /// On a port HTTP owns, a segment could have been read by HTTP as an HTTP message: never ours.
+    pub http: bool,
+}
+
+impl MidConn {
+    pub fn new(a: Endpoint, http: bool) -> MidConn {
+        MidConn {
+            det: Detector::new(),
+            a,
+            b: None,
+            backlog: [Backlog::default(), Backlog::default()],
+            skip: [Skip::Unknown, Skip::Unknown],
+            claimed: false,
+            claimed_at: 0,
+            last_fed: 0,
+            http,
+        }
+    }
 }
 
 /// A unit of a segment that is not a frame read from the tvb: see `core::backlog::Kind`.
