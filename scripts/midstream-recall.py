@@ -3,7 +3,7 @@
 late. Called by scripts/midstream-recall.sh (which builds the plugin and makes the tshark HOME);
 see that script for the definitions.
 
-Usage: midstream-recall.py [--max-cuts N] [--jobs N] [--json OUT] CAPTURE[:OPTS]...
+Usage: midstream-recall.py [--max-cuts N] [--max-cuts-gz N] [--jobs N] [--json OUT] CAPTURE[:OPTS]...
   OPTS: tshark options for that capture, separated by '|', e.g. 'cap.pcapng:-o|tcp.try_heuristic_first:TRUE'
 Environment: WSK_TSHARK (the command that runs tshark, words separated by spaces).
 """
@@ -99,6 +99,7 @@ def measure(cap, opts, max_cuts, jobs, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-cuts", type=int, default=0)
+    ap.add_argument("--max-cuts-gz", type=int, default=0, help="for .gz captures (the bulk ones)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json")
     ap.add_argument("captures", nargs="+")
@@ -112,7 +113,8 @@ def main():
     for spec in a.captures:
         cap, _, o = spec.partition(":")
         opts = [x for x in o.split("|") if x] if o else []
-        npk, results = measure(cap, opts, a.max_cuts, a.jobs, tmp)
+        max_cuts = a.max_cuts_gz if cap.endswith(".gz") and a.max_cuts_gz else a.max_cuts
+        npk, results = measure(cap, opts, max_cuts, a.jobs, tmp)
         left = sum(l for _, per in results for _, l, _ in per)
         found = sum(f for _, per in results for _, _, f in per)
         conns = [(l, f) for _, per in results for _, l, f in per if l >= 4]

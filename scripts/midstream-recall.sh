@@ -4,11 +4,11 @@
 # frames that `tshark -2` shows as WebSocket frames, and how many connections with at least 4
 # frames left are found at all. A frame "remains" when its header is in a packet that is kept;
 # the reference is `tshark -2` on the whole capture (for frames spread over segments, the first
-# segment TCP names). Captures on ports HTTP owns (80, 8080) run with
-# -o tcp.try_heuristic_first:TRUE (README); wss captures are left out (a cut TLS connection cannot
-# be decrypted). Captures with more than WSK_RECALL_MAX_CUTS cuts (default 400) get that many,
-# evenly spread.
-# Usage: scripts/midstream-recall.sh [CAPTURE...]
+# segment TCP names). Default preferences everywhere (ports HTTP owns included); wss captures are
+# left out (a cut TLS connection cannot be decrypted), and so are the keep-alive captures without
+# WebSocket frames. A capture with more than WSK_RECALL_MAX_CUTS cuts (default 400; 60 for the
+# bulk captures, WSK_RECALL_BULK_CUTS) gets that many, evenly spread.
+# Usage: scripts/midstream-recall.sh [--json OUT] [CAPTURE[:OPTS]...]
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 so="${WSK_PLUGIN:-$(build_plugin)}"
@@ -18,15 +18,16 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   export WSK_TSHARK="env HOME=$WSK_HOME TZ=UTC LANG=C.UTF-8 tshark"
 fi
+json=()
+if [ "${1:-}" = --json ]; then json=(--json "$2"); shift 2; fi
 caps=("$@")
 if [ ${#caps[@]} -eq 0 ]; then
   for f in "$ROOT"/tests/captures/*.pcap*; do
-    b=$(basename "$f")
-    case "$b" in neg_*|m_wss_*|m_cut_*|ka_answered*|ka_onebyte*|ka_rst*|ka_seed*|ka_unanswered*) continue ;; esac
-    case "$b" in
-      node_port80*|m_midstream_8080*|ka_heartbeat*) caps+=("$f:-o|tcp.try_heuristic_first:TRUE") ;;
-      *) caps+=("$f") ;;
+    case "$(basename "$f")" in
+      neg_*|m_wss_*|m_cut_*|ka_answered*|ka_onebyte*|ka_rst*|ka_seed*|ka_unanswered*|*.truth.*|*.keys) continue ;;
     esac
+    caps+=("$f")
   done
 fi
-python3 "$ROOT/scripts/midstream-recall.py" --max-cuts "${WSK_RECALL_MAX_CUTS:-400}" --jobs 2 "${caps[@]}"
+python3 "$ROOT/scripts/midstream-recall.py" --jobs "${WSK_RECALL_JOBS:-2}" \
+  --max-cuts "${WSK_RECALL_MAX_CUTS:-400}" --max-cuts-gz "${WSK_RECALL_BULK_CUTS:-60}" "${json[@]}" "${caps[@]}"
