@@ -32,3 +32,6 @@ const char *wsk_set_current_proto(packet_info *pinfo, int proto);
 void wsk_restore_current_proto(packet_info *pinfo, const char *old);
 void wsk_info_append(packet_info *pinfo, const char *str);
 int wsk_tree_has_room(proto_tree *tree, unsigned n);
+int wsk_http_owns_segment(packet_info *pinfo);
+guint32 wsk_tcp_sub_seq(packet_info *pinfo, guint32 raw);
+void wsk_claim_conversation(packet_info *pinfo, guint32 from);

@@ -36,6 +36,11 @@ const NOT_DECODED_BY_THE_BUILTIN: &[(&str, &str)] = &[
          sees the Upgrade",
     ),
     (
+        "m_cut_*",
+        "cut from a real capture after its handshake, or after its Upgrade request (CUTS.md): the \
+         built-in dissector needs the request and the 101",
+    ),
+    (
         "neg_*",
         "negative capture, no WebSocket connection (the plugin's silence on these is checked by \
          golden.rs negatives_are_never_claimed)",
@@ -246,7 +251,9 @@ fn check(t: &Tshark, b: &Builtin, name: &str) -> Report {
         ));
         return r;
     }
-    match (r.want.frames.is_empty(), listed(name)) {
+    // Decodes nothing: no upgraded connection, or one whose frames it never shows (a 101 without
+    // its request, m_cut_after_request).
+    match (r.want.frames.values().all(|&n| n == 0), listed(name)) {
         (true, Some(why)) => r.skipped = Some(why.to_string()),
         (true, None) => r.errors.push(format!(
             "{name}: the built-in dissector finds no upgraded connection; if that is expected, \

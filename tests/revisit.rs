@@ -22,6 +22,9 @@
 //!   needs the future", cookbook): `keepalive.reply_in`, `keepalive.unanswered`,
 //!   `keepalive.verdict`, `ws.close.reply_in`, plus the two expert infos raised on exactly those
 //!   items, `keepalive.expert.unanswered` and `keepalive.expert.verdict`.
+//!   Frames before the segment that decided a mid-stream connection: one pass shows no `ws.*`
+//!   field there (it cannot go back), `-2` shows the frames the first pass worked out (every
+//!   `ws.detected_by` is `midstream`); their `ws.*` fields are compared between `-2` and sharkd.
 //! - `1-pass vs -2 (second-pass fields)`: for those six, where one pass shows a value (e.g. the
 //!   verdict on the RST), `-2` shows the same value; one pass may only show less. The end of a
 //!   connection whose closer sent its FIN before the peer's Close answer (`ws.end`,
@@ -123,6 +126,9 @@ captures! {
     m_abrupt_rst: "m_abrupt_rst.pcapng",
     m_close_then_fin: "m_close_then_fin.pcapng",
     m_close_then_fin_lws: "m_close_then_fin_lws.pcapng",
+    m_cut_after_request: "m_cut_after_request.pcapng",
+    m_cut_big: "m_cut_big.pcapng",
+    m_cut_short_lws: "m_cut_short_lws.pcapng",
     m_deflate_node_frag: "m_deflate_node_frag.pcapng",
     m_deflate_py: "m_deflate_py.pcapng",
     m_deflate_py_nocontext: "m_deflate_py_nocontext.pcapng",
@@ -151,6 +157,21 @@ captures! {
     node_frag: "node_frag.pcapng",
     node_port80: "node_port80.pcapng",
     py_basic: "py_basic.pcapng",
+    neg_game: "neg_game.pcapng",
+    neg_git: "neg_git.pcapng",
+    neg_grpc: "neg_grpc.pcapng",
+    neg_h2c: "neg_h2c.pcapng",
+    neg_imap: "neg_imap.pcapng",
+    neg_lookalike_8105: "neg_lookalike_8105.pcapng",
+    neg_msgpack_rpc: "neg_msgpack_rpc.pcapng",
+    neg_mysql: "neg_mysql.pcapng",
+    neg_random_bulk: "neg_random_bulk.pcapng",
+    neg_rsync: "neg_rsync.pcapng",
+    neg_rtmp: "neg_rtmp.pcapng",
+    neg_thrift: "neg_thrift.pcapng",
+    ws_aiohttp: "ws_aiohttp.pcapng",
+    ws_gorilla: "ws_gorilla.pcapng",
+    ws_tungstenite: "ws_tungstenite.pcapng",
 }
 
 /// WebSocket captures that show no WebSocket with the default preferences.
@@ -723,8 +744,17 @@ fn revisit(name: &str, extra_prefs: &[(&str, &str)]) {
 
     let mut d = Vec::new();
     for &f in &frames {
-        let keep = |k: &str| !SECOND_PASS.contains(&k) && !PROVISIONAL.contains(&k);
-        diff_rows(f.to_string(), &row(&one, f), &row(&two, f), &keep, &mut d);
+        let (a, b) = (row(&one, f), row(&two, f));
+        // Before the segment that decided a mid-stream connection, one pass cannot go back: it
+        // shows nothing of ours there, later passes show the frames the first pass worked out.
+        let before_decision = !a.keys().any(|k| k.starts_with("ws."))
+            && b.get("ws.detected_by")
+                .is_some_and(|v| v.split(',').all(|x| x == "midstream"));
+        let keep = |k: &str| {
+            let ours_before_decision = before_decision && k.starts_with("ws.");
+            !(SECOND_PASS.contains(&k) || PROVISIONAL.contains(&k) || ours_before_decision)
+        };
+        diff_rows(f.to_string(), &a, &b, &keep, &mut d);
     }
     checks.push(Check {
         name: "1-pass vs -2".into(),

@@ -179,3 +179,46 @@ client_max_window_bits=15\r\n\r\n";
         assert_eq!(m.map(|m| (m.request, m.accept)), Some((false, None)));
     }
 }
+
+/// Does Wireshark's HTTP dissector parse `seg` (one TCP segment of a connection on a port HTTP
+/// owns, before HTTP has seen any request) as text? It skips one leading CRLF and leaves a
+/// segment alone only when the next byte is not printable ASCII; otherwise it reads lines, and a
+/// segment without a complete line makes it ask TCP to reassemble it with the next ones, which
+/// changes how TCP hands those segments to anybody on later passes. A WebSocket frame header
+/// begins with a printable byte only for a compressed, unfinished data frame (`A`, `B`: RSV1
+/// without FIN); the rest of a frame may begin with anything.
+pub fn http_parses_as_text(seg: &[u8]) -> bool {
+    if seg.starts_with(b"\r\n") && seg.len() > 3 {
+        return true;
+    }
+    seg.first().is_some_and(|b| (0x20..0x7f).contains(b))
+}
+
+#[cfg(test)]
+mod http_text_tests {
+    use super::http_parses_as_text as t;
+
+    #[test]
+    fn printable_starts_are_http_text() {
+        for yes in [
+            &b"GET / HTTP/1.1\r\n"[..],
+            b"\r\n\x81\x05",
+            b"HTTP/1.1 200 OK",
+            b"hello",
+            b" x",
+            b"A\x05",
+        ] {
+            assert!(t(yes), "{yes:?}");
+        }
+        for no in [
+            &b""[..],
+            b"\x81\x05hello",
+            b"\x82\x7e\x01\x00",
+            b"\x88\x02\x03\xe8",
+            b"\x00\x01",
+            b"\r\n",
+        ] {
+            assert!(!t(no), "{no:?}");
+        }
+    }
+}

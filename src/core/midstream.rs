@@ -51,6 +51,11 @@ const EXAMINE_WINDOW: usize = 64 * 1024;
 /// Segments fed before a final decision is forced (NotWebSocket). Generous, because a capture
 /// may begin inside a frame of 100 kB or more (about 70 full segments before the next header).
 const MAX_SEGMENTS: u32 = 128;
+/// Segments that lie wholly inside the payload of the frame being followed (cheap: nothing is
+/// parsed) do not count towards `MAX_SEGMENTS`, up to this many: a capture may begin before a
+/// frame of several hundred kB, and the frames after it should still be found.
+const MAX_SKIPPED: u32 = 4096;
+const MAX_SKIPPED_FRAME: u64 = 16 << 20;
 /// Segments of one direction without any sane chain (while not in sync) before the connection is
 /// rejected (the inside of a large frame has no chain either; the evidence rules below, not this
 /// count, are what keep random data out).
@@ -370,15 +375,37 @@ struct Tally {
     /// (clients pick a fresh random key per frame, RFC 6455 §5.3).
     key: Option<[u8; 4]>,
     keys_vary: bool,
+    /// Close frames (their code and reason passed [`check_frame`]).
+    closes: u32,
+    /// The last Ping and the last Pong whose whole payload was examined: (length, hash of the
+    /// unmasked payload). A Pong answers a Ping with the same payload (RFC 6455 §5.5.3).
+    ping: Option<(u8, u64)>,
+    pong: Option<(u8, u64)>,
+}
+
+/// FNV-1a of a control frame's unmasked payload.
+fn payload_hash(h: &FrameHeader, avail: &[u8]) -> (u8, u64) {
+    let mut x = 0xcbf2_9ce4_8422_2325u64;
+    for b in unmasked(h, avail) {
+        x = (x ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h.payload_len as u8, x)
 }
 
 impl Tally {
-    fn add_frame(&mut self, h: &FrameHeader) {
+    fn add_frame(&mut self, h: &FrameHeader, avail: &[u8]) {
         self.frames += 1;
         if h.opcode_raw <= 2 && h.payload_len > 0 {
             self.data_frames += 1;
         }
         self.add_key(h.mask);
+        let whole = avail.len() as u64 == h.payload_len;
+        match h.opcode_raw {
+            8 => self.closes += 1,
+            9 if whole => self.ping = Some(payload_hash(h, avail)),
+            10 if whole => self.pong = Some(payload_hash(h, avail)),
+            _ => {}
+        }
     }
 
     fn add_key(&mut self, k: Option<[u8; 4]>) {
@@ -394,6 +421,9 @@ impl Tally {
         self.data_frames += o.data_frames;
         self.add_key(o.key);
         self.keys_vary |= o.keys_vary;
+        self.closes += o.closes;
+        self.ping = o.ping.or(self.ping);
+        self.pong = o.pong.or(self.pong);
     }
 }
 
@@ -476,7 +506,7 @@ fn run_chain(
         let res = check_frame(&h, avail, complete, &st, &mut cost);
         *budget = budget.saturating_sub(cost);
         st = res.ok_or(ChainErr::Insane)?;
-        tally.add_frame(&h);
+        tally.add_frame(&h, avail);
         if n_carry == 0 && first_header.is_none() {
             first_header = Some(pos);
         }
@@ -544,10 +574,22 @@ pub fn frames_cover_exactly(seg: &[u8]) -> bool {
     )
 }
 
+/// Whether `bytes`, from the first, are whole sane frames ending exactly at its end, all masked as
+/// `masked` says (when known): used to extend a recognised chain back over earlier segments.
+pub fn frames_tile(bytes: &[u8], masked: Option<bool>) -> bool {
+    let mut budget = SEARCH_BUDGET;
+    matches!(
+        run_chain(bytes, 0, &[], ChainState::fresh(masked), &mut budget),
+        Ok(c) if c.end == End::Exact && c.tally.frames >= 1
+    )
+}
+
 /// An alternative sync of a direction, kept while the current sync is not
 /// confirmed.
 #[derive(Clone, Debug)]
 struct Alt {
+    /// Sequence number of its first header.
+    start_seq: Option<u32>,
     state: ChainState,
     pending: u64,
     carry: Vec<u8>,
@@ -563,6 +605,7 @@ impl Alt {
             End::Window => return None,
         };
         Some(Alt {
+            start_seq: None,
             state: c.state,
             pending,
             carry,
@@ -619,6 +662,10 @@ struct DirState {
     no_chain: u32,
     /// Alternative sync while this one is unconfirmed.
     alt: Option<Alt>,
+    /// Sequence number of the segment being processed (after trimming what was seen before).
+    seg_seq: u32,
+    /// Sequence number of the first header of the current chain (while synced).
+    start_seq: Option<u32>,
 }
 
 impl DirState {
@@ -628,6 +675,7 @@ impl DirState {
 
     fn unsync(&mut self) {
         self.synced = false;
+        self.start_seq = None;
         self.pending = 0;
         self.carry.clear();
         if !self.confirmed {
@@ -671,8 +719,42 @@ impl DirState {
         self.ev.merge(&chain.tally);
         self.segs += 1;
         self.sync_offset = Some(start + base);
+        self.start_seq = Some(self.seg_seq.wrapping_add(start as u32));
         self.apply_end(seg, chain);
     }
+}
+
+/// Short connections (both directions contributed, opposite masking, every contributing
+/// direction in sync and clean; checked by the caller): fewer frames suffice when the evidence is
+/// specific to WebSocket.
+/// * 4 frames, and each direction continued its chain into a later segment with a header exactly
+///   where predicted (so the client's masking keys were seen to change, if it sent 2 or more);
+/// * or 3 frames, one header continued across a segment boundary, and either a Pong from one side
+///   with the same payload as a Ping from the other (RFC 6455 §5.5.3; the masked one compared
+///   after unmasking), or a Close with a valid code (§7.4) from a side that sent 2 or more frames,
+///   or Close frames from both sides.
+///
+/// Why it is safe: a chain must tile every segment it touches exactly, with sane headers, lengths
+/// in minimal form, valid UTF-8 in text, and one side masked with fresh keys while the other is
+/// not; a framed protocol that is not WebSocket gives the same masking bit both ways (rejected
+/// elsewhere), random data almost never tiles two segments of each side, and a matching
+/// Ping/Pong or a valid Close code through the mask is WebSocket's own semantics, not structure.
+fn short_connection(a: &DirState, b: &DirState) -> bool {
+    let frames = a.ev.frames + b.ev.frames;
+    let cont = a.cont + b.cont;
+    if frames >= 4 && a.cont >= 1 && b.cont >= 1 {
+        return true;
+    }
+    if frames < 3 || cont < 1 {
+        return false;
+    }
+    let answered = |p: &DirState, q: &DirState| p.ev.ping.is_some() && p.ev.ping == q.ev.pong;
+    let pong = answered(a, b) || answered(b, a);
+    // A valid Close from a side that sent 2 or more frames, or Close frames from both sides.
+    let closed =
+        |p: &DirState, q: &DirState| p.ev.closes >= 1 && (p.ev.frames >= 2 || q.ev.closes >= 1);
+    let close = closed(a, b) || closed(b, a);
+    pong || close
 }
 
 /// Per-connection mid-stream WebSocket detector.
@@ -684,6 +766,8 @@ pub struct Detector {
     /// Segments processed (cap: `MAX_SEGMENTS`).
     segments: u32,
     inconsistencies: u32,
+    /// Segments wholly inside a frame's payload, not counted in `segments`.
+    skipped: u32,
     /// False for a detector that only follows the frame structure (see [`Detector::follower`]).
     deciding: bool,
 }
@@ -702,6 +786,7 @@ impl Detector {
             client: None,
             segments: 0,
             inconsistencies: 0,
+            skipped: 0,
             deciding: true,
         }
     }
@@ -745,7 +830,18 @@ impl Detector {
         }
         d.next_seq = Some(seq.wrapping_add(len));
         d.sync_offset = None;
-        self.segments += 1;
+        d.seg_seq = seq.wrapping_add(skip as u32);
+        // Wholly inside the payload of the frame being followed: nothing to parse.
+        // (A bogus header of an unconfirmed sync can claim a huge length: such segments count.)
+        let inside = d.synced
+            && d.carry.is_empty()
+            && d.pending >= u64::from(len - skip as u32)
+            && (d.confirmed || d.pending <= MAX_SKIPPED_FRAME);
+        if inside && self.skipped < MAX_SKIPPED {
+            self.skipped += 1;
+        } else {
+            self.segments += 1;
+        }
         self.process(dir, &payload[skip..], skip);
         self.decide();
         self.verdict
@@ -780,6 +876,9 @@ impl Detector {
                         d.cont = c.tally.frames;
                         d.sync_offset = c.first_header.map(|o| o + base);
                         d.apply_end(seg, c);
+                        if d.synced {
+                            d.start_seq = a.start_seq;
+                        }
                         return;
                     }
                 }
@@ -799,9 +898,12 @@ impl Detector {
                             _ => None,
                         };
                         if d.alt.is_none() {
-                            if let Search::Found { chain, .. } = find_sync(seg, None, 1) {
+                            if let Search::Found { start, chain } = find_sync(seg, None, 1) {
                                 if chain.tally.frames >= 2 || chain.end == End::Exact {
-                                    d.alt = Alt::from_chain(seg, &chain);
+                                    d.alt = Alt::from_chain(seg, &chain).map(|a| Alt {
+                                        start_seq: Some(d.seg_seq.wrapping_add(start as u32)),
+                                        ..a
+                                    });
                                 }
                             }
                         }
@@ -907,8 +1009,9 @@ impl Detector {
             match (contributing(a), contributing(b)) {
                 (true, true) => match (a.masked(), b.masked()) {
                     (Some(ma), Some(mb)) if ma != mb => {
-                        if a.ev.frames + b.ev.frames >= MIN_FRAMES_TWO_DIRS
-                            && cont >= MIN_CONT_TWO_DIRS
+                        let frames = a.ev.frames + b.ev.frames;
+                        if (frames >= MIN_FRAMES_TWO_DIRS && cont >= MIN_CONT_TWO_DIRS)
+                            || short_connection(a, b)
                         {
                             self.verdict = Verdict::WebSocket;
                             self.client = Some(if ma { Dir::A } else { Dir::B });
@@ -949,6 +1052,29 @@ impl Detector {
         }
         if self.segments >= MAX_SEGMENTS {
             self.verdict = Verdict::NotWebSocket;
+        }
+    }
+
+    /// Sequence number of the first frame header of `dir`'s current chain (while in sync): where
+    /// the frame structure known to the detector begins.
+    pub fn chain_start(&self, dir: Dir) -> Option<u32> {
+        let d = &self.dirs[dir.idx()];
+        d.start_seq.filter(|_| d.synced)
+    }
+
+    /// Masking of `dir`'s frames, once known.
+    pub fn masked(&self, dir: Dir) -> Option<bool> {
+        self.dirs[dir.idx()].masked()
+    }
+
+    /// The earliest sequence number a chain of `dir` could still start at (the current chain or
+    /// the alternative one): bytes before it will never be needed.
+    pub fn keep_from(&self, dir: Dir) -> Option<u32> {
+        let d = &self.dirs[dir.idx()];
+        let alt = d.alt.as_ref().and_then(|a| a.start_seq);
+        match (self.chain_start(dir), alt) {
+            (Some(a), Some(b)) => Some(if (a.wrapping_sub(b) as i32) > 0 { b } else { a }),
+            (a, b) => a.or(b),
         }
     }
 

@@ -37,6 +37,30 @@ pub fn looks_like_upgrade_request(buf: &[u8]) -> bool {
     false
 }
 
+/// Is this the start of a `101 Switching Protocols` response with `Upgrade: websocket` (a capture
+/// that begins between the Upgrade request and its answer)?
+pub fn looks_like_upgrade_response(buf: &[u8]) -> bool {
+    let Some(rest) = buf.strip_prefix(b"HTTP/1.1 101") else {
+        return false;
+    };
+    let mut lines = rest.split(|&b| b == b'\n');
+    lines.next();
+    for line in lines {
+        let line = trim_cr(line);
+        if line.is_empty() {
+            break;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        let (name, value) = (&line[..colon], &line[colon + 1..]);
+        if name.eq_ignore_ascii_case(b"upgrade") {
+            return trim(value).eq_ignore_ascii_case(b"websocket");
+        }
+    }
+    false
+}
+
 fn trim_cr(l: &[u8]) -> &[u8] {
     l.strip_suffix(b"\r").unwrap_or(l)
 }
@@ -54,6 +78,19 @@ fn trim(mut s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::looks_like_upgrade_request as up;
+
+    #[test]
+    fn a_101_with_upgrade_websocket_is_an_upgrade_response() {
+        use super::looks_like_upgrade_response as resp;
+        assert!(resp(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
+        assert!(!resp(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"
+        ));
+        assert!(!resp(b"HTTP/1.1 200 OK\r\nUpgrade: websocket\r\n\r\n"));
+        assert!(!resp(
+            b"HTTP/1.1 101 Switching Protocols\r\nnot a header\r\nUpgrade: websocket\r\n\r\n"
+        ));
+    }
 
     #[test]
     fn rfc_example_request_is_an_upgrade() {

@@ -18,6 +18,7 @@ use super::state::{self, conv_index, FrameRecord};
 use super::sys;
 use super::tree::{build_tree, dispatch, message_tvb, Shown};
 use crate::core::anomaly::Anomaly;
+use crate::core::backlog::Kind;
 use crate::core::frame::{parse_header, FrameHeader, Status};
 use crate::core::info::frame_info;
 use crate::core::resync::SkipKind;
@@ -79,7 +80,8 @@ pub unsafe extern "C" fn wsk_rs_prepare(
                     let payload = captured(tvb, 0, 64 * 1024);
                     let src = src_endpoint(pinfo);
                     let seq = (have_seq != 0).then_some(seq);
-                    let n = super::midstream::first_pass_skip(pinfo, conv, &src, seq, payload);
+                    let len = sys::tvb_reported_length(tvb);
+                    let n = super::midstream::first_pass_unit(pinfo, conv, &src, seq, len, payload);
                     let seq = seq.unwrap_or(0);
                     if n == 0 && have_seq != 0 {
                         first_pass_resync(tvb, pinfo, conv, seq);
@@ -155,11 +157,12 @@ pub unsafe extern "C" fn wsk_rs_pdu_len(
         let off = offset.max(0) as usize;
         let frame = (*pinfo).num;
         let seq = tvb_seq(data);
+        // Mid-stream: a unit the first pass worked out (the rest of a frame begun before the
+        // capture; before the decision, every unit of the segment).
+        if let Some(n) = super::midstream::unit_len(frame, off as u32) {
+            return n;
+        }
         if off == 0 {
-            let skip = super::midstream::skip_of(frame);
-            if skip > 0 {
-                return skip;
-            }
             // Bytes that are not frame headers (after a gap in the capture, or the rest of a frame
             // shown before): one unit, shown by wsk_rs_pdu.
             match seq.and_then(|s| super::resync::skip_of(frame, s)) {
@@ -229,20 +232,21 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
             if !is_response_frame(pinfo, conv) {
                 sys::col_clear((*pinfo).cinfo, sys::COL_INFO as c_int);
             }
-            // Mid-stream: the rest of a frame that began before the capture.
-            let skip = super::midstream::skip_of((*pinfo).num);
-            if skip > 0 && skip as c_int == reported {
-                let ti =
-                    sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
-                let note = cstring(&format!(
-                    ", {skip} bytes of a frame that began before the capture (or before sync)"
-                ));
-                sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
-                let info = cstring(&format!(
-                    "[continuation of a frame begun before the capture, {skip} bytes]"
-                ));
-                sys::wsk_info_append(pinfo, info.as_ptr());
-                return reported;
+        }
+        // Mid-stream: a unit the first pass worked out.
+        let mut tvb = tvb;
+        if let Some(u) = super::midstream::unit_of((*pinfo).num, ordinal) {
+            if u.len as c_int == reported {
+                match (u.kind, &u.bytes) {
+                    (Kind::Frame, _) => {}
+                    (Kind::Stored, Some(b)) => {
+                        tvb = child_tvb(tvb, pinfo, b, c"Frame begun in earlier segments");
+                    }
+                    (kind, _) => {
+                        show_mid_unit(tvb, pinfo, tree, u.len, kind);
+                        return reported;
+                    }
+                }
             }
         }
 
@@ -340,6 +344,38 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
             sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
         }
         reported
+    }
+}
+
+/// Mid-stream: bytes of a segment that are not a frame of their own (see `core::backlog`).
+unsafe fn show_mid_unit(tvb: Tvb, pinfo: Pinfo, tree: Tree, n: u32, kind: Kind) {
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; the unit is the whole PDU tvb.
+    unsafe {
+        let (item, info) = match kind {
+            Kind::Prefix => (
+                format!(", {n} bytes: the start of a frame shown in a later segment"),
+                format!("[start of a frame shown later, {n} bytes]"),
+            ),
+            Kind::Repeat => (
+                format!(", {n} bytes sent again"),
+                format!("[{n} bytes sent again]"),
+            ),
+            _ => (
+                format!(", {n} bytes of a frame that began before the capture (or before sync)"),
+                format!("[continuation of a frame begun before the capture, {n} bytes]"),
+            ),
+        };
+        let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, -1, sys::ENC_NA as c_uint);
+        let item = cstring(&item);
+        sys::proto_item_append_text(ti, c"%s".as_ptr(), item.as_ptr());
+        let info = cstring(&info);
+        sys::col_append_sep_str(
+            (*pinfo).cinfo,
+            sys::COL_INFO as c_int,
+            c" | ".as_ptr(),
+            info.as_ptr(),
+        );
     }
 }
 
@@ -493,7 +529,9 @@ unsafe fn frame_record(
     }
 }
 
-/// `ws_tcp` (the C heuristic in shim.c asks this): is this the start of a WebSocket Upgrade request?
+/// `ws_tcp` (the C heuristic in shim.c asks this): is this the start of a WebSocket Upgrade
+/// request, or a connection recognised mid-stream? 0 for no, else the frame from which the
+/// connection is ours (a mid-stream connection's earlier segments are shown on later passes).
 #[no_mangle]
 pub unsafe extern "C" fn wsk_rs_heur_check(
     tvb: Tvb,
@@ -501,12 +539,20 @@ pub unsafe extern "C" fn wsk_rs_heur_check(
     _tree: Tree,
     have_seq: c_int,
     seq: u32,
-) -> c_int {
+) -> u32 {
     // SAFETY: the heuristic in shim.c passes TCP's live tvb, pinfo and tree.
     guard("wsk_rs_heur_check", 0, || unsafe {
         let head = captured(tvb, 0, 4096);
         if crate::core::upgrade::looks_like_upgrade_request(head) {
-            return 1;
+            return (*pinfo).num;
+        }
+        // A capture that begins between the Upgrade request and its 101: the 101 (shown by HTTP)
+        // opens the connection as well, unless the connection was already seen (first pass only).
+        if !visited(pinfo)
+            && crate::core::upgrade::looks_like_upgrade_response(head)
+            && conv_index(pinfo, true).is_some_and(|c| !state::capture().mid.conns.contains_key(&c))
+        {
+            return (*pinfo).num;
         }
         // Mid-stream: only on the first, in-order pass (later passes follow its decision).
         if visited(pinfo) || have_seq == 0 {
@@ -516,23 +562,13 @@ pub unsafe extern "C" fn wsk_rs_heur_check(
             return 0;
         };
         let src = src_endpoint(pinfo);
+        let dst = dst_endpoint(pinfo);
         let payload = captured(tvb, 0, 64 * 1024);
-        let Some((dir, client)) = super::midstream::heuristic(pinfo, conv, &src, seq, payload)
-        else {
-            return 0;
-        };
-        // Masking names the client (RFC 6455 §5.1).
-        let client_ep = match client {
-            Some(c) if c == dir => Some(src),
-            Some(_) => Some(dst_endpoint(pinfo)),
-            None => None,
-        };
-        let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
-        let mut st = state::capture();
-        let cs = st.ws.conn(conv, max);
-        if cs.client.is_none() {
-            cs.client = client_ep;
+        let len = sys::tvb_reported_length(tvb);
+        // Masking names the client (RFC 6455 §5.1): the heuristic records it.
+        match super::midstream::heuristic(pinfo, conv, &src, &dst, seq, len, payload) {
+            Some(from_frame) => from_frame.max(1),
+            None => 0,
         }
-        1
     })
 }

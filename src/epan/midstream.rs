@@ -1,12 +1,25 @@
 //! Mid-stream detection glue: the `ws_tcp` heuristic feeds each segment of an unclaimed TCP
-//! connection to the core's `Detector` (first pass, in order) and claims the connection once the
-//! evidence is strong. Because the capture may begin inside a frame, the first segment of each
-//! direction may start with bytes of a frame that began before the capture: their count is
-//! decided on the first pass and kept per frame, so that `tcp_dissect_pdus` sees them as one
-//! "continuation" unit on every pass.
-use super::state::{self, Endpoint, MidConn, Skip};
+//! connection to the core's `Detector` (first pass, in order) and keeps what each direction sent
+//! from the earliest possible chain start (`core::backlog`). Once the evidence is strong the
+//! connection is claimed, and the frames before the deciding segment are worked out from the
+//! kept bytes: their records are stored (so message numbers count from the first frame boundary
+//! in the capture), and so are the units of each earlier segment, which later passes show
+//! (`tshark -2`, the GUI) — a one-pass run cannot go back and starts at the deciding segment.
+//!
+//! A frame that spans segments before the decision cannot be reassembled by TCP on a revisit
+//! (those segments were not ours on the first pass): its bytes are kept and it is shown, from
+//! them, in the segment where it ends. Every later frame goes through `tcp_dissect_pdus`.
+use std::sync::Arc;
+
+use super::ids::{PREF_MAX_INFLATE, PREF_MAX_MESSAGE};
+use super::pkt::{copy_captured, dst_endpoint, frame_tvb, src_endpoint, tcp_segment, visited};
+use super::state::{self, conv_index, Capture, Endpoint, MidConn, MidUnit, Skip};
 use super::sys;
-use crate::core::midstream::{Detector, Dir, Verdict};
+use crate::core::backlog::{Kind, Resume};
+use crate::core::frame::{parse_header, Status};
+use crate::core::mask::unmask;
+use crate::core::midstream::{Dir, Verdict};
+use std::sync::atomic::Ordering::Relaxed;
 
 type Pinfo = *mut sys::packet_info;
 
@@ -15,18 +28,6 @@ fn idx(d: Dir) -> usize {
         Dir::A => 0,
         Dir::B => 1,
     }
-}
-
-fn other(d: Dir) -> Dir {
-    match d {
-        Dir::A => Dir::B,
-        Dir::B => Dir::A,
-    }
-}
-
-/// Bytes that start this frame's segment and continue a frame begun before the capture.
-pub fn skip_of(frame: u32) -> u32 {
-    state::capture().mid.skips.get(&frame).copied().unwrap_or(0)
 }
 
 /// Was this connection recognised mid-stream?
@@ -38,115 +39,347 @@ pub fn is_midstream(conv: u32) -> bool {
         .is_some_and(|m| m.claimed)
 }
 
-/// The heuristic, first pass: feed this segment; true once the connection is WebSocket (this
-/// segment is then dissected, and the connection claimed from this frame on).
+/// The unit of `frame` that starts at offset `off` of its tvb: its length.
+pub fn unit_len(frame: u32, off: u32) -> Option<u32> {
+    let st = state::capture();
+    let units = st.mid.units.get(&frame)?;
+    units.iter().find(|u| u.off == off).map(|u| u.len)
+}
+
+/// The `ordinal`-th unit of `frame`, when it is not a frame read from the tvb.
+pub fn unit_of(frame: u32, ordinal: u32) -> Option<MidUnit> {
+    let st = state::capture();
+    st.mid.units.get(&frame)?.get(ordinal as usize).cloned()
+}
+
+/// The heuristic, first pass: feed this segment (`len` bytes at `seq`; `payload` is what was
+/// captured of it); once the connection is WebSocket (this segment is then dissected, and the
+/// connection claimed), the connection's first frame that has something to show on later passes.
 pub unsafe fn heuristic(
     pinfo: Pinfo,
     conv: u32,
     src: &Endpoint,
+    dst: &Endpoint,
     seq: u32,
+    len: u32,
     payload: &[u8],
-) -> Option<(Dir, Option<Dir>)> {
-    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
-    // to the entry point; offsets handed on are checked against the captured length first.
+) -> Option<u32> {
+    // SAFETY: the caller's contract.
+    unsafe { feed(pinfo, conv, src, dst, seq, len, payload, false) }
+}
+
+/// The postdissector, first pass: a segment of a connection on a port HTTP owns, which TCP gave
+/// to HTTP (so TCP's heuristics never saw it; HTTP returns "taken" even when it shows nothing). It is fed like a heuristic's
+/// segment, from the frame's bytes, as long as HTTP left every segment of the connection alone
+/// (first byte not printable: HTTP shows nothing and reassembles nothing); a segment HTTP parses
+/// as text makes the connection HTTP's for good. Once WebSocket, the connection is claimed from its
+/// first frame with something to show; the deciding segment itself was HTTP's on this pass, so
+/// one pass shows the connection from the next segment (`-2` and the GUI from the first frame
+/// boundary, as elsewhere).
+pub unsafe fn feed_from_http(pinfo: Pinfo) {
+    // SAFETY: the caller's contract: pinfo is the live packet's, as Wireshark passed it to the
+    // postdissector; the frame's tvb is read within its captured length.
     unsafe {
+        if visited(pinfo) || sys::wsk_http_owns_segment(pinfo) == 0 {
+            return;
+        }
+        let frame_tvb = frame_tvb(pinfo);
+        let Some(seg) = tcp_segment(pinfo, frame_tvb) else {
+            return;
+        };
+        if seg.hdr.payload_len == 0 {
+            return;
+        }
+        let Some(conv) = conv_index(pinfo, true) else {
+            return;
+        };
         let frame = (*pinfo).num;
-        let mut guard = state::capture();
-        let st = &mut guard.mid;
-        let m = st.conns.entry(conv).or_insert_with(|| MidConn {
-            det: Detector::new(),
-            a: src.clone(),
-            skip: [Skip::Unknown, Skip::Unknown],
-            claimed: false,
-        });
-        if m.claimed || m.det.verdict() == Verdict::NotWebSocket {
-            return None;
+        // With heuristics tried first, TCP's heuristic fed it already (before HTTP had it).
+        if state::capture()
+            .mid
+            .conns
+            .get(&conv)
+            .is_some_and(|m| m.last_fed >= frame)
+        {
+            return;
         }
-        let dir = if &m.a == src { Dir::A } else { Dir::B };
-        let (was_in_sync, pending_before) = (m.det.in_sync(dir), m.det.pending(dir));
-        if m.det.feed(dir, seq, payload) != Verdict::WebSocket {
-            return None;
+        let payload = copy_captured(
+            frame_tvb,
+            seg.payload_at,
+            seg.payload_captured.min(64 * 1024),
+        );
+        if crate::core::http::http_parses_as_text(&payload) {
+            let mut st = state::capture();
+            if let Some(m) = st.mid.conns.get_mut(&conv) {
+                if !m.claimed {
+                    m.http = true;
+                    m.backlog = Default::default();
+                }
+            } else {
+                st.mid
+                    .conns
+                    .insert(conv, MidConn::new(src_endpoint(pinfo), true));
+            }
+            return;
         }
-        m.claimed = true;
-        // Where this segment's first frame header is.
-        let first = if was_in_sync {
-            pending_before
-        } else {
-            m.det
-                .sync_offset(dir)
-                .map_or(payload.len() as u64, |o| o as u64)
-        };
-        m.skip[idx(dir)] = Skip::Synced;
-        let o = other(dir);
-        m.skip[idx(o)] = if m.det.in_sync(o) {
-            Skip::Remaining(m.det.pending(o))
-        } else {
-            Skip::Unknown
-        };
-        let client = m.det.client_dir();
-        let n = first.min(payload.len() as u64) as u32;
-        if n > 0 {
-            st.skips.insert(frame, n);
+        let seq = sys::wsk_tcp_sub_seq(pinfo, seg.hdr.seq);
+        let (src, dst) = (src_endpoint(pinfo), dst_endpoint(pinfo));
+        if let Some(from) = feed(
+            pinfo,
+            conv,
+            &src,
+            &dst,
+            seq,
+            seg.hdr.payload_len,
+            &payload,
+            true,
+        ) {
+            sys::wsk_claim_conversation(pinfo, from.max(1));
         }
-        Some((dir, client))
     }
 }
 
-/// First pass, from the dissector: for a claimed mid-stream connection, how many bytes at the
-/// start of this segment belong to a frame begun before the capture (or to data not yet in sync).
-pub unsafe fn first_pass_skip(
+/// Feed one segment to the connection's detector (first pass). `via_http`: the segment was HTTP's
+/// on this pass and is not dissected by us now, so the decision's plan covers it too.
+#[allow(clippy::too_many_arguments)]
+unsafe fn feed(
+    pinfo: Pinfo,
+    conv: u32,
+    src: &Endpoint,
+    dst: &Endpoint,
+    seq: u32,
+    len: u32,
+    payload: &[u8],
+    via_http: bool,
+) -> Option<u32> {
+    // SAFETY: the caller's contract: pinfo is the live packet's, as Wireshark passed it.
+    let frame = unsafe { (*pinfo).num };
+    let mut guard = state::capture();
+    let cap: &mut Capture = &mut guard;
+    let m = cap
+        .mid
+        .conns
+        .entry(conv)
+        .or_insert_with(|| MidConn::new(src.clone(), false));
+    // Each segment once: with heuristics tried first, TCP's heuristic fed it before HTTP had it.
+    if m.claimed || m.http || m.det.verdict() == Verdict::NotWebSocket || m.last_fed >= frame {
+        return None;
+    }
+    m.last_fed = frame;
+    let dir = if &m.a == src { Dir::A } else { Dir::B };
+    if dir == Dir::B && m.b.is_none() {
+        m.b = Some(src.clone());
+    }
+    let (was_in_sync, pending_before) = (m.det.in_sync(dir), m.det.pending(dir));
+    m.backlog[idx(dir)].push(frame, seq, len, payload);
+    let verdict = m.det.feed(dir, seq, payload);
+    if verdict != Verdict::WebSocket {
+        if verdict == Verdict::NotWebSocket {
+            m.backlog = Default::default();
+        } else {
+            for d in [Dir::A, Dir::B] {
+                let from = m.det.keep_from(d);
+                m.backlog[idx(d)].trim(from);
+            }
+        }
+        return None;
+    }
+    m.claimed = true;
+    m.claimed_at = frame;
+    let client = m.det.client_dir();
+    // The endpoints of the two directions, and the client.
+    let ep = |d: Dir| -> Endpoint {
+        match d {
+            Dir::A => m.a.clone(),
+            Dir::B => m.b.clone().unwrap_or_else(|| {
+                if &m.a == src {
+                    dst.clone()
+                } else {
+                    src.clone()
+                }
+            }),
+        }
+    };
+    let (ep_a, ep_b) = (ep(Dir::A), ep(Dir::B));
+    let endpoint = |d: Dir| if d == Dir::A { &ep_a } else { &ep_b };
+    let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
+    let max_inflate = PREF_MAX_INFLATE.load(Relaxed) as usize;
+    if let Some(c) = client {
+        let cs = cap.ws.conn(conv, max);
+        if cs.client.is_none() {
+            cs.client = Some(endpoint(c).clone());
+        }
+    }
+    // The frames before the deciding segment, from the kept bytes.
+    let mut done = Vec::new();
+    let mut from_frame = frame;
+    for d in [Dir::A, Dir::B] {
+        let before = (d == dir && !via_http).then_some(frame);
+        let backlog = std::mem::take(&mut m.backlog[idx(d)]);
+        let plan = backlog.plan(m.det.chain_start(d), m.det.masked(d), before);
+        m.skip[idx(d)] = match plan.resume {
+            Resume::At(at) => Skip::At(at),
+            Resume::Open { bytes, total } => Skip::Open { bytes, total },
+            // Nothing kept: as far as the detector knows.
+            Resume::Unknown if d == dir && !via_http => {
+                let first = if was_in_sync {
+                    pending_before
+                } else {
+                    m.det.sync_offset(dir).map_or(u64::from(len), |o| o as u64)
+                };
+                Skip::Remaining(first)
+            }
+            Resume::Unknown if m.det.in_sync(d) => Skip::Remaining(m.det.pending(d)),
+            Resume::Unknown => Skip::Unknown,
+        };
+        for u in &plan.units {
+            from_frame = from_frame.min(u.frame);
+            let bytes = if u.kind == Kind::Stored {
+                plan.done
+                    .iter()
+                    .find(|x| (x.frame, x.ordinal) == (u.frame, u.ordinal))
+                    .map(|x| Arc::new(x.bytes.clone()))
+            } else {
+                None
+            };
+            let units = cap.mid.units.entry(u.frame).or_default();
+            if units.len() == u.ordinal as usize {
+                units.push(MidUnit {
+                    off: u.off,
+                    len: u.len,
+                    kind: u.kind,
+                    bytes,
+                });
+            }
+        }
+        done.extend(plan.done.into_iter().map(|x| (x, d)));
+    }
+    // Their records, in capture order (both directions).
+    done.sort_by_key(|(x, _)| (x.frame, x.ordinal));
+    for (x, d) in done {
+        let Status::Complete(hdr) = parse_header(&x.bytes) else {
+            continue;
+        };
+        let mut payload = x.bytes[hdr.header_len.min(x.bytes.len())..].to_vec();
+        if let Some(key) = hdr.mask {
+            unmask(&mut payload, key, 0);
+        }
+        let complete = payload.len() as u64 == hdr.payload_len;
+        cap.ws.first_pass_frame(
+            conv,
+            (x.frame, x.ordinal),
+            endpoint(d),
+            &hdr,
+            &payload,
+            complete,
+            max,
+            max_inflate,
+        );
+    }
+    Some(from_frame)
+}
+
+/// First pass, from the dissector, for a claimed mid-stream connection: the unit at the start of
+/// this segment that is not a frame header (the rest of a frame begun before the capture, or of
+/// one begun before the decision, or data not yet in sync), kept for every later pass. Returns its
+/// length (0: the segment starts with a frame header).
+pub unsafe fn first_pass_unit(
     pinfo: Pinfo,
     conv: u32,
     src: &Endpoint,
     seq: Option<u32>,
+    len: u32,
     payload: &[u8],
 ) -> u32 {
-    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
-    // to the entry point; offsets handed on are checked against the captured length first.
-    unsafe {
-        let frame = (*pinfo).num;
-        let mut guard = state::capture();
-        let st = &mut guard.mid;
-        let Some(m) = st.conns.get_mut(&conv) else {
-            return 0;
-        };
-        if !m.claimed {
-            return 0;
+    // SAFETY: the caller's contract: pinfo is the live packet's, as Wireshark passed it.
+    let frame = unsafe { (*pinfo).num };
+    let mut guard = state::capture();
+    let cap: &mut Capture = &mut guard;
+    let Some(m) = cap.mid.conns.get_mut(&conv) else {
+        return 0;
+    };
+    if !m.claimed || cap.mid.units.contains_key(&frame) {
+        return 0;
+    }
+    let dir = if &m.a == src { Dir::A } else { Dir::B };
+    let i = idx(dir);
+    let len64 = u64::from(len);
+    let skip = std::mem::replace(&mut m.skip[i], Skip::Synced);
+    let (unit, next) = match skip {
+        Skip::Synced => (None, Skip::Synced),
+        Skip::Remaining(r) => {
+            let n = r.min(len64);
+            let next = if r > n {
+                Skip::Remaining(r - n)
+            } else {
+                Skip::Synced
+            };
+            (Some((n as u32, Kind::Before, None)), next)
         }
-        let dir = if &m.a == src { Dir::A } else { Dir::B };
-        let len = payload.len() as u64;
-        let n = match m.skip[idx(dir)] {
-            Skip::Synced => 0,
-            Skip::Remaining(r) => {
-                let n = r.min(len);
-                m.skip[idx(dir)] = if r > n {
-                    Skip::Remaining(r - n)
+        Skip::At(at) => match seq {
+            Some(s) if (at.wrapping_sub(s) as i32) > 0 => {
+                let n = u64::from(at.wrapping_sub(s)).min(len64);
+                let next = if n == len64 {
+                    Skip::At(at)
                 } else {
                     Skip::Synced
                 };
-                n
+                (Some((n as u32, Kind::Before, None)), next)
             }
-            Skip::Unknown => {
-                let Some(seq) = seq else {
-                    return 0;
-                };
-                let was_in_sync = m.det.in_sync(dir);
-                let pending_before = m.det.pending(dir);
-                m.det.feed(dir, seq, payload);
-                if was_in_sync {
-                    m.skip[idx(dir)] = Skip::Synced;
-                    pending_before.min(len)
-                } else if m.det.in_sync(dir) {
-                    m.skip[idx(dir)] = Skip::Synced;
-                    m.det.sync_offset(dir).map_or(len, |o| o as u64)
+            _ => (None, Skip::Synced),
+        },
+        Skip::Open { mut bytes, total } => {
+            let need = total.saturating_sub(bytes.len() as u64);
+            let take = need.min(len64) as usize;
+            if payload.len() < take {
+                // Not captured: the frame is lost; what there is stays a continuation.
+                (Some((take as u32, Kind::Before, None)), Skip::Synced)
+            } else {
+                bytes.extend_from_slice(&payload[..take]);
+                if bytes.len() as u64 == total {
+                    let b = Arc::new(bytes);
+                    (Some((take as u32, Kind::Stored, Some(b))), Skip::Synced)
                 } else {
-                    len
+                    (
+                        Some((take as u32, Kind::Prefix, None)),
+                        Skip::Open { bytes, total },
+                    )
                 }
             }
-        } as u32;
-        if n > 0 {
-            st.skips.insert(frame, n);
         }
-        n
+        Skip::Unknown => {
+            let Some(seq) = seq else {
+                m.skip[i] = Skip::Unknown;
+                return 0;
+            };
+            let was_in_sync = m.det.in_sync(dir);
+            let pending_before = m.det.pending(dir);
+            m.det.feed(dir, seq, payload);
+            if was_in_sync {
+                let n = pending_before.min(len64);
+                (Some((n as u32, Kind::Before, None)), Skip::Synced)
+            } else if m.det.in_sync(dir) {
+                let n = m.det.sync_offset(dir).map_or(len64, |o| o as u64);
+                (Some((n as u32, Kind::Before, None)), Skip::Synced)
+            } else {
+                (Some((len, Kind::Before, None)), Skip::Unknown)
+            }
+        }
+    };
+    m.skip[i] = next;
+    match unit {
+        Some((n, kind, bytes)) if n > 0 => {
+            cap.mid.units.insert(
+                frame,
+                vec![MidUnit {
+                    off: 0,
+                    len: n,
+                    kind,
+                    bytes,
+                }],
+            );
+            n
+        }
+        _ => 0,
     }
 }

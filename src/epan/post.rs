@@ -29,6 +29,9 @@ pub unsafe extern "C" fn postdissect(
         }
         if ws {
             handshake::learn(pinfo);
+            // A connection on a port HTTP owns whose segments HTTP could not read: mid-stream
+            // detection (first pass).
+            super::midstream::feed_from_http(pinfo);
             // Expert infos are attributed to the protocol named in pinfo (epan names the handle's
             // protocol, and this handle has none).
             let old = sys::wsk_set_current_proto(pinfo, proto_ws());

@@ -11,6 +11,7 @@
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/prefs.h>
+#include <epan/prefs-int.h>
 #include <epan/address.h>
 
 void wsk_log_warning(const char *msg)
@@ -53,7 +54,7 @@ int wsk_call_dissector_guarded(dissector_handle_t handle, tvbuff_t *tvb, packet_
 extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
 extern guint wsk_rs_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data);
 extern int wsk_rs_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
-extern int wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
+extern guint32 wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
 
 static dissector_handle_t wsk_ws_handle;
 static dissector_handle_t wsk_http_handle;
@@ -135,12 +136,69 @@ WSK_HEUR_RET wsk_heur_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 {
     /* TCP hands its heuristics a struct tcpinfo: the sequence number of the tvb's first byte. */
     struct tcpinfo *ti = (struct tcpinfo *)data;
-    if (!wsk_ws_handle || !wsk_rs_heur_check(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0))
+    guint32 from = wsk_ws_handle ? wsk_rs_heur_check(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0) : 0;
+    if (!from)
         return FALSE;
-    /* From this frame on: earlier segments (seen before a mid-stream decision) stay TCP's. */
-    conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), pinfo->num, wsk_ws_handle);
+    /* From the first frame with something to show: a mid-stream connection's earlier segments
+     * (seen before the decision) are ours on later passes, which show what the first pass stored. */
+    conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), from, wsk_ws_handle);
     wsk_dissect_ws(tvb, pinfo, tree, data);
     return TRUE;
+}
+
+/* ---- Connections on ports HTTP owns -------------------------------------------------------
+ * TCP hands every segment of such a connection to HTTP, which returns "taken" even when it shows
+ * nothing (binary data before any HTTP message), so TCP's heuristics never see it. The
+ * postdissector reads such segments from the frame's bytes instead (see midstream.rs). */
+
+/* Does TCP hand this packet's payload to HTTP by port? The conversation has no dissector of its
+ * own, and the lower port's entry in "tcp.port" is HTTP's (or it has none and the higher port's
+ * is), as packet-tcp.c tries them. Read from the tables, not from the packet's layers: epan drops
+ * a layer that added no tree item only when there is a tree, so the layers differ between a
+ * pass with a tree and one without. */
+int wsk_http_owns_segment(packet_info *pinfo)
+{
+    static dissector_table_t tcp_port = NULL;
+    if (!wsk_http_handle || !wsk_ws_handle)
+        return 0;
+    if (!tcp_port)
+        tcp_port = find_dissector_table("tcp.port");
+    if (!tcp_port)
+        return 0;
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    if (conv && conversation_get_dissector(conv, pinfo->num))
+        return 0;
+    guint32 lo = MIN(pinfo->srcport, pinfo->destport), hi = MAX(pinfo->srcport, pinfo->destport);
+    dissector_handle_t h = lo ? dissector_get_uint_handle(tcp_port, lo) : NULL;
+    if (!h && hi)
+        h = dissector_get_uint_handle(tcp_port, hi);
+    return h == wsk_http_handle;
+}
+
+static gboolean wsk_tcp_bool_pref(const char *name, gboolean dflt)
+{
+    module_t *m = prefs_find_module("tcp");
+    pref_t *p = m ? prefs_find_preference(m, name) : NULL;
+    return p ? prefs_get_bool_value(p, pref_current) : dflt;
+}
+
+/* The sequence number TCP hands its sub-dissectors (struct tcpinfo) for this packet's raw one:
+ * relative to the direction's base when sequence analysis and relative numbers are on (the
+ * defaults), as packet-tcp.c computes it. */
+guint32 wsk_tcp_sub_seq(packet_info *pinfo, guint32 raw)
+{
+    if (!wsk_tcp_bool_pref("analyze_sequence_numbers", TRUE) || !wsk_tcp_bool_pref("relative_sequence_numbers", TRUE))
+        return raw;
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(NULL, pinfo);
+    return tcpd && tcpd->fwd ? raw - tcpd->fwd->base_seq : raw;
+}
+
+/* The conversation is WebSocket from frame `from` on: TCP offers its segments to our dissector
+ * before any port dissector (HTTP's too). */
+void wsk_claim_conversation(packet_info *pinfo, guint32 from)
+{
+    if (wsk_ws_handle)
+        conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), from, wsk_ws_handle);
 }
 
 /* Create the dissector handle (named "ws" when `named`), remember HTTP's, and add the heuristic. */

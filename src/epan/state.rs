@@ -21,6 +21,7 @@ pub use super::pkt::Endpoint;
 use super::pkt::{conv_lookup, dst_endpoint, src_endpoint, visited, Addr, Pinfo};
 use super::sys;
 use crate::core::anomaly::Anomaly;
+use crate::core::backlog::{Backlog, Kind};
 use crate::core::closing::{CloseRole, Closing};
 use crate::core::deflate::{self, InflateIssue, Inflater};
 use crate::core::frame::FrameHeader;
@@ -241,30 +242,72 @@ pub struct KaStore {
     pub last_fed: u32,
 }
 
-/// Mid-stream detection: where a direction stands before its frame structure is known.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Mid-stream detection, after the decision: where a direction stands until TCP reassembly can
+/// take over.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Skip {
     /// Not in sync yet: find the first frame header in the next segment.
     Unknown,
-    /// This many bytes of a frame begun earlier still come first.
+    /// This many bytes of a frame begun earlier (whose bytes were not kept) still come first.
     Remaining(u64),
+    /// The next frame header is at this sequence number.
+    At(u32),
+    /// A frame begun before the decision is in progress: its first bytes and whole length.
+    Open { bytes: Vec<u8>, total: u64 },
     /// Segments start where the previous one's frames left off (TCP reassembly does the rest).
     Synced,
 }
 
 pub struct MidConn {
     pub det: Detector,
-    /// Endpoint of direction A (the sender of the first segment seen).
+    /// Endpoint of direction A (the sender of the first segment seen), and of B once it sent.
     pub a: Endpoint,
+    pub b: Option<Endpoint>,
+    /// What each direction sent while undecided (freed at the decision).
+    pub backlog: [Backlog; 2],
     pub skip: [Skip; 2],
     pub claimed: bool,
+    /// The frame whose segment decided (0 while undecided).
+    pub claimed_at: u32,
+    /// The last frame whose segment was fed (each is fed once: by TCP's heuristic, or by the
+    /// postdissector when HTTP had it).
+    pub last_fed: u32,
+    /// On a port HTTP owns, a segment could have been read by HTTP as an HTTP message: never ours.
+    pub http: bool,
+}
+
+impl MidConn {
+    pub fn new(a: Endpoint, http: bool) -> MidConn {
+        MidConn {
+            det: Detector::new(),
+            a,
+            b: None,
+            backlog: [Backlog::default(), Backlog::default()],
+            skip: [Skip::Unknown, Skip::Unknown],
+            claimed: false,
+            claimed_at: 0,
+            last_fed: 0,
+            http,
+        }
+    }
+}
+
+/// A unit of a segment that is not a frame read from the tvb: see `core::backlog::Kind`.
+#[derive(Clone, Debug)]
+pub struct MidUnit {
+    pub off: u32,
+    pub len: u32,
+    pub kind: Kind,
+    /// `Stored`: the whole frame's bytes (kept from the earlier segments and this one).
+    pub bytes: Option<Arc<Vec<u8>>>,
 }
 
 #[derive(Default)]
 pub struct MidStore {
     pub conns: Map<u32, MidConn>,
-    /// Frame → bytes at the start of its segment that belong to a frame begun before the capture.
-    pub skips: Map<u32, u32>,
+    /// Frame → its units, by ordinal (before the decision: every unit of the segment; after it:
+    /// the first unit only, when it is not a frame read from the tvb).
+    pub units: Map<u32, Vec<MidUnit>>,
 }
 
 /// Gap tracking: one [`Resync`] per direction of each connection.

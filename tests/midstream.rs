@@ -1,0 +1,122 @@
+//! Captures that begin mid-connection (tests/captures/CUTS.md, cut from real captures with
+//! editcap): one pass shows the frames from the segment that decided, `-2` every frame from the
+//! first frame boundary in the capture, numbered from there, with the same numbers as one pass.
+mod common;
+
+use common::tshark;
+
+const FIELDS: [&str; 5] = [
+    "frame.number",
+    "ws.opcode",
+    "ws.len",
+    "ws.dir",
+    "ws.msg.index",
+];
+
+fn rows(cap: &str, extra: &[&str]) -> Vec<String> {
+    let Some(t) = tshark() else { return Vec::new() };
+    let cap = t.capture(cap);
+    t.fields(&cap, "ws.opcode", &FIELDS, extra)
+        .into_iter()
+        .map(|r| r.join(" "))
+        .collect()
+}
+
+fn texts(cap: &str, filter: &str, field: &str) -> Vec<String> {
+    let Some(t) = tshark() else { return Vec::new() };
+    let cap = t.capture(cap);
+    t.fields(&cap, filter, &["frame.number", field], &["-2"])
+        .into_iter()
+        .map(|r| r.join(" "))
+        .collect()
+}
+
+#[test]
+fn a_big_frame_spread_over_segments_before_the_decision_is_shown_whole_on_a_second_pass() {
+    if tshark().is_none() {
+        return;
+    }
+    // One pass: from the Pong that answered the Ping (the deciding segment), numbered as -2.
+    assert_eq!(
+        rows("m_cut_big.pcapng", &[]),
+        ["214 10 3 server 4", "215 8 6 client 4", "216 8 6 server 5"]
+    );
+    assert_eq!(
+        rows("m_cut_big.pcapng", &["-2"]),
+        [
+            "207 2 200000 server 1",
+            "209 1 125 client 1",
+            "210 1 125 server 2",
+            "211 1 24 client 2",
+            "212 1 24 server 3",
+            "213 9 3 client 3",
+            "214 10 3 server 4",
+            "215 8 6 client 4",
+            "216 8 6 server 5",
+        ]
+    );
+    // The client's 200,000-byte frame began before the capture: its tail is a continuation; the
+    // server's began in frame 19: its first bytes point to where it is shown.
+    let info = texts(
+        "m_cut_big.pcapng",
+        "frame.number == 16 || frame.number == 19 || frame.number == 207",
+        "_ws.col.Info",
+    );
+    assert_eq!(
+        info[0],
+        "16 [continuation of a frame begun before the capture, 190 bytes]"
+    );
+    assert_eq!(info[1], "19 [start of a frame shown later, 1448 bytes]");
+    assert!(
+        info[2].starts_with("207 Server.1 Binary [FIN] len=200000 00 01 02"),
+        "{}",
+        info[2]
+    );
+}
+
+#[test]
+fn a_short_connection_is_found_from_its_first_frame() {
+    if tshark().is_none() {
+        return;
+    }
+    assert_eq!(
+        rows("m_cut_short_lws.pcapng", &[]),
+        ["5 1 20 server 2", "6 8 5 client 3", "8 8 5 server 3"]
+    );
+    assert_eq!(
+        rows("m_cut_short_lws.pcapng", &["-2"]),
+        [
+            "2 1 13 client 1",
+            "3 1 13 server 1",
+            "4 1 20 client 2",
+            "5 1 20 server 2",
+            "6 8 5 client 3",
+            "8 8 5 server 3",
+        ]
+    );
+    assert_eq!(
+        texts("m_cut_short_lws.pcapng", "ws.opcode", "ws.detected_by").len(),
+        6
+    );
+}
+
+#[test]
+fn a_capture_that_begins_after_the_upgrade_request_starts_at_the_101() {
+    if tshark().is_none() {
+        return;
+    }
+    let want = [
+        "4 1 5 client 1",
+        "5 1 5 server 1",
+        "6 1 7 client 2",
+        "7 1 7 server 2",
+        "8 2 600 client 3",
+        "9 2 600 server 3",
+    ];
+    assert_eq!(rows("m_cut_after_request.pcapng", &[]), want);
+    assert_eq!(rows("m_cut_after_request.pcapng", &["-2"]), want);
+    assert_eq!(
+        texts("m_cut_after_request.pcapng", "ws.opcode", "ws.detected_by")[0],
+        "4 handshake"
+    );
+}
