@@ -8,6 +8,7 @@ pub mod graphql;
 pub mod issue;
 pub mod json;
 pub mod mqtt;
+pub mod session;
 pub mod signalr;
 pub mod socketio;
 pub mod stomp;

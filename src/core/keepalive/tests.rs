@@ -101,6 +101,8 @@ fn linux_zero_byte_probe_and_ack() {
             reply_to: None,
             rtt_ns: None,
             unsolicited: false,
+            app: None,
+            late: None,
         }
     );
     let (af, ev) = c.ack(t0 + 40 * MS, 1, B + 201, A + 101);
@@ -597,6 +599,8 @@ fn outcome_rst_from_the_peer_answers_the_probe() {
             reply_to: Some(pf),
             rtt_ns: Some(40_000),
             unsolicited: false,
+            app: None,
+            late: None,
         }
     );
     assert_eq!(c.t.reply_in(pf), Some(rf));
