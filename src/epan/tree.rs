@@ -325,6 +325,10 @@ pub(super) unsafe fn dispatch(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool)
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
+        // The push-service protocols (Socket.IO, STOMP, SignalR, GraphQL; MQTT's heartbeats).
+        if super::app::dissect_message(msg, pinfo, tree, is_text) {
+            return;
+        }
         let Some(conv) = conv_index(pinfo, true) else {
             return;
         };
