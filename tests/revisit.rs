@@ -111,6 +111,9 @@ macro_rules! captures {
 }
 
 captures! {
+    app_graphql: "app_graphql.pcapng",
+    app_signalr: "app_signalr.pcapng",
+    app_socketio: "app_socketio.pcapng",
     m_four_connections: "m_four_connections.pcapng",
     ka_answered: "ka_answered.pcapng",
     ka_heartbeat: "ka_heartbeat.pcapng",
