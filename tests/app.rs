@@ -50,7 +50,7 @@ fn every_app_field_is_registered_under_its_protocol() {
 fn socketio_packets_exact() {
     let t = ts!();
     let got = rows(
-        &t,
+        t,
         "app_socketio.pcapng",
         "socketio.type",
         &[
@@ -84,7 +84,7 @@ fn socketio_packets_exact() {
 fn socketio_binary_attachment_links_both_ways() {
     let t = ts!();
     let got = rows(
-        &t,
+        t,
         "app_socketio.pcapng",
         "socketio.attachments || socketio.attachment_of",
         &[
@@ -97,7 +97,12 @@ fn socketio_binary_attachment_links_both_ways() {
     );
     assert_eq!(got, ["22 1 23", "23   22 0"]);
     // The client logged the attachment as bytes de ad be ef 00 01.
-    let data = rows(&t, "app_socketio.pcapng", "socketio.attachment_of", &["ws.msg.data"]);
+    let data = rows(
+        t,
+        "app_socketio.pcapng",
+        "socketio.attachment_of",
+        &["ws.msg.data"],
+    );
     assert_eq!(data, ["deadbeef0001"]);
 }
 
@@ -105,7 +110,7 @@ fn socketio_binary_attachment_links_both_ways() {
 fn engineio_open_and_heartbeats_as_keepalives() {
     let t = ts!();
     let got = rows(
-        &t,
+        t,
         "app_socketio.pcapng",
         "engineio.type == 0",
         &[
@@ -118,7 +123,7 @@ fn engineio_open_and_heartbeats_as_keepalives() {
     );
     assert_eq!(got, ["kcSlKFrPZtuN8oObAAAA 1000 500 1000000 path"]);
     let got = rows(
-        &t,
+        t,
         "app_socketio.pcapng",
         "keepalive.layer == \"app\"",
         &[
@@ -174,7 +179,7 @@ fn late_pong_gets_the_verdict_and_expert() {
 fn graphql_transport_ws_exact() {
     let t = ts!();
     let got = rows(
-        &t,
+        t,
         "app_graphql.pcapng",
         "graphql_ws",
         &[
@@ -206,7 +211,7 @@ fn graphql_transport_ws_exact() {
     ];
     assert_eq!(got, want);
     let q = rows(
-        &t,
+        t,
         "app_graphql.pcapng",
         "graphql_ws.type == \"subscribe\"",
         &["graphql_ws.query"],
@@ -224,7 +229,7 @@ fn graphql_transport_ws_exact() {
 fn signalr_hub_protocol_exact() {
     let t = ts!();
     let got = rows(
-        &t,
+        t,
         "app_signalr.pcapng",
         "signalr",
         &[
@@ -258,7 +263,7 @@ fn signalr_hub_protocol_exact() {
     ];
     assert_eq!(got, want);
     let hb = rows(
-        &t,
+        t,
         "app_signalr.pcapng",
         "keepalive.app == \"signalr\"",
         &[
@@ -289,7 +294,7 @@ fn plain_websocket_captures_get_no_app_protocol() {
         "m_json_subprotocol.pcapng",
     ] {
         let got = rows(
-            &t,
+            t,
             cap,
             "engineio || socketio || stomp || signalr || graphql_ws || keepalive.layer == \"app\"",
             &["frame.number"],

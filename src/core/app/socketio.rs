@@ -171,7 +171,7 @@ pub fn looks_like(s: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn span<'a>(s: &'a [u8], sp: (usize, usize)) -> &'a str {
+    fn span(s: &[u8], sp: (usize, usize)) -> &str {
         std::str::from_utf8(&s[sp.0..sp.1]).unwrap()
     }
 
