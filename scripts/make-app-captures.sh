@@ -51,10 +51,14 @@ scenario_mqtt() {
     /usr/bin/python3 -m venv "$venv" && printf '*\n' >"$venv/.gitignore"
     "$venv/bin/pip" install -q paho-mqtt==2.1.0 >&2
   fi
-  printf 'listener 3015\nprotocol websockets\nallow_anonymous true\n' >"$conf"
-  run_scenario mqtt 3015 "timeout 9 mosquitto -c $conf" \
+  # mosquitto 2.0.11 refuses to start with only a websockets listener ("Unable to start any
+  # listening sockets"): a plain MQTT listener on another port keeps it happy.
+  printf 'listener 3016 127.0.0.1\nlistener 3015\nprotocol websockets\nallow_anonymous true\n' >"$conf"
+  run_scenario mqtt 3015 "timeout 16 mosquitto -v -c $conf 2>$OUT/app_mqtt.mosquitto.log" \
     "$venv/bin/python mqtt_client.py 127.0.0.1 3015 $OUT/app_mqtt.truth.jsonl"
   rm -f "$conf"
+  sed -i 's/^\([0-9]*: Config loaded\) from .*/\1./' "$OUT/app_mqtt.mosquitto.log"
+  chmod 0644 "$OUT/app_mqtt.mosquitto.log"
 }
 
 for s in "${@:-socketio graphql signalr stomp mqtt}"; do

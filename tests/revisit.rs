@@ -112,8 +112,10 @@ macro_rules! captures {
 
 captures! {
     app_graphql: "app_graphql.pcapng",
+    app_mqtt: "app_mqtt.pcapng",
     app_signalr: "app_signalr.pcapng",
     app_socketio: "app_socketio.pcapng",
+    app_stomp: "app_stomp.pcapng",
     m_four_connections: "m_four_connections.pcapng",
     ka_answered: "ka_answered.pcapng",
     ka_heartbeat: "ka_heartbeat.pcapng",
