@@ -139,6 +139,15 @@ unsafe fn first_pass(
         let (ctx, acts) = {
             let mut guard = state::capture();
             let cap = &mut *guard;
+            // Decode As ("ws.app.port"): the server's port first, else the lower one.
+            let (sp, dp) = ((*pinfo).srcport, (*pinfo).destport);
+            let server_port = cap
+                .ws
+                .conns
+                .get(&conv)
+                .and_then(|c| c.server.as_ref().map(|e| e.port));
+            let ports = [server_port.unwrap_or(0), sp.min(dp), sp.max(dp)];
+            let forced = forced.or_else(|| super::app_reg::decode_as(&ports));
             let (protocol, target, from_client) = match cap.ws.conns.get(&conv) {
                 Some(c) => {
                     let known = c.hs.response_frame.is_some();

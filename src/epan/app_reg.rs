@@ -2,7 +2,7 @@
 //! each with its fields, subtrees and expert infos (one per `core::app::issue::Issue`).
 //! Names are checked first: a protocol whose names are
 //! taken is skipped with a logged warning (a duplicate aborts Wireshark).
-use std::os::raw::c_int;
+use std::os::raw::{c_char, c_int};
 use std::ptr;
 use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering::Relaxed};
 
@@ -87,6 +87,13 @@ pub fn ei(i: Issue) -> *mut sys::expert_field {
 }
 
 pub fn register_protoinfo() {
+    let ws = super::ids::proto_ws();
+    // SAFETY: registration time, on the main thread; the C side checks the table name first.
+    if ws >= 0 && unsafe { wsk_app_table_register(ws) } == 0 {
+        warn(&format!(
+            "ws-keepalive: dissector table '{DECODE_AS_TABLE}' exists already; no Decode As for the push-service protocols"
+        ));
+    }
     for (i, p) in APP_PROTOCOLS.iter().enumerate() {
         if !name_free(p.name, p.short, p.filter) {
             warn(&format!(
@@ -140,6 +147,47 @@ pub fn register_protoinfo() {
     }
 }
 
-/// Nothing to hand off: messages reach these protocols from the WebSocket dissector (tree.rs).
-/// (Wireshark 4.0's `ws.port` table does not support Decode As, so there is no entry there.)
-pub fn register_handoff() {}
+// src/epan/decode_as.c: the "ws.app.port" Decode As table.
+extern "C" {
+    fn wsk_app_table_register(proto: c_int) -> c_int;
+    fn wsk_app_table_add(proto: c_int, code: c_int);
+    fn wsk_app_table_add_dissector(name: *const c_char, code: c_int);
+    fn wsk_app_table_lookup(port: u32) -> c_int;
+}
+
+/// The Decode As table's name (what `tshark -d` takes before `==`).
+pub const DECODE_AS_TABLE: &str = "ws.app.port";
+
+/// What each Decode As choice stands for (the table stores handles; C hands back these codes).
+const CHOICES: [(usize, App); 5] = [
+    (ENGINEIO, App::EngineIo),
+    (SOCKETIO, App::SocketIo),
+    (STOMP, App::Stomp),
+    (SIGNALR, App::SignalR),
+    (GRAPHQL, App::GraphqlTransportWs),
+];
+const MQTT_CODE: c_int = 100;
+
+/// Messages reach these protocols from the WebSocket dissector (tree.rs); the only hand-off is
+/// the Decode As choice per TCP port: one per protocol registered here, and Wireshark's MQTT.
+pub fn register_handoff() {
+    for (code, (p, _)) in CHOICES.iter().enumerate() {
+        // SAFETY: registration at hand-off time, on the main thread; proto is ours (or -1).
+        unsafe { wsk_app_table_add(proto(*p), code as c_int + 1) };
+    }
+    // SAFETY: as above; the name is a static C string.
+    unsafe { wsk_app_table_add_dissector(c"mqtt".as_ptr(), MQTT_CODE) };
+}
+
+/// The protocol Decode As chose for the first of these TCP ports that has a choice.
+pub fn decode_as(ports: &[u32]) -> Option<App> {
+    ports.iter().find_map(|&port| {
+        // SAFETY: a read-only table lookup (NULL-safe in C).
+        let code = unsafe { wsk_app_table_lookup(port) };
+        match code {
+            MQTT_CODE => Some(App::Mqtt),
+            c if c >= 1 => CHOICES.get(c as usize - 1).map(|(_, a)| *a),
+            _ => None,
+        }
+    })
+}

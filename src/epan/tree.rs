@@ -10,6 +10,7 @@ use super::pkt::*;
 use super::state::{self, FrameRecord};
 use super::sys;
 use crate::core::anomaly::Anomaly;
+use crate::core::app::{App, Basis};
 use crate::core::closing::CloseRole;
 use crate::core::frame::{FrameHeader, LengthForm};
 use crate::fields::F;
@@ -335,8 +336,15 @@ pub(super) unsafe fn dispatch(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool)
         let (proto, port) = {
             let st = state::capture();
             let cs = st.ws.conns.get(&conv);
+            // Decode As chose MQTT for this connection: Wireshark's MQTT dissector shows it.
+            let forced_mqtt = st.app.sessions.get(&conv).and_then(|s| s.app())
+                == Some((App::Mqtt, Basis::DecodeAs));
             (
-                cs.and_then(|c| c.hs.protocol.clone()),
+                if forced_mqtt {
+                    Some("mqtt".to_string())
+                } else {
+                    cs.and_then(|c| c.hs.protocol.clone())
+                },
                 cs.and_then(|c| c.server.as_ref().map(|e| e.port))
                     .unwrap_or(0),
             )

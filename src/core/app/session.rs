@@ -97,9 +97,17 @@ impl Session {
         forced: Option<App>,
     ) -> Option<(App, Basis)> {
         if let Some(app) = forced {
-            // Decode As wins over anything found by content.
-            if self.app().is_none_or(|(_, b)| b == Basis::Content) {
+            // The user's Decode As choice wins over anything found; made once per connection.
+            if self.app().is_none_or(|(_, b)| b != Basis::DecodeAs) {
+                // One Decode As entry covers both GraphQL subprotocols: the content tells which.
+                let app = match (app, by_content(msg, is_text)) {
+                    (App::GraphqlTransportWs, Some(App::GraphqlWs)) => App::GraphqlWs,
+                    _ => app,
+                };
                 self.decided = Some(Some((app, Basis::DecodeAs)));
+                self.stomp_version = hs
+                    .protocol
+                    .and_then(|p| stomp::Version::from_name(p.split(',').next().unwrap_or("")));
             }
         }
         if let Some(d) = self.decided {
@@ -462,6 +470,48 @@ mod tests {
             )
             .unwrap();
         assert_eq!(c.basis, Basis::DecodeAs);
+    }
+
+    #[test]
+    fn decode_as_wins_once_and_picks_the_graphql_flavor() {
+        let mut s = Session::default();
+        // The subprotocol says STOMP; the user's Decode As says Engine.IO: Decode As wins.
+        let (c, _) = s
+            .on_message(
+                (1, 0),
+                b"2",
+                true,
+                true,
+                &hs(Some("v12.stomp"), None),
+                Some(App::EngineIo),
+            )
+            .unwrap();
+        assert_eq!((c.app, c.basis), (App::EngineIo, Basis::DecodeAs));
+        // graphql_ws on a legacy graphql-ws connection: the content tells the flavor, once.
+        let mut s = Session::default();
+        let legacy = br#"{"type":"connection_init","payload":{}}"#;
+        let (c, _) = s
+            .on_message(
+                (2, 0),
+                legacy,
+                true,
+                true,
+                &hs(None, None),
+                Some(App::GraphqlTransportWs),
+            )
+            .unwrap();
+        let first = c.app;
+        let (c, _) = s
+            .on_message(
+                (3, 0),
+                br#"{"type":"ka"}"#,
+                true,
+                false,
+                &hs(None, None),
+                Some(App::GraphqlTransportWs),
+            )
+            .unwrap();
+        assert_eq!((c.app, c.basis), (first, Basis::DecodeAs));
     }
 
     #[test]
