@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Record the push-service captures (tests/captures/APP.md): real libraries on loopback, one TCP
 # port per scenario, each peer writing what its library reported into <name>.truth.jsonl.
-# Usage: sudo scripts/make-app-captures.sh [socketio graphql signalr stomp mqtt]
+# Usage: sudo scripts/make-app-captures.sh [socketio graphql signalr stomp mqtt wsping]
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 [ "$(id -u)" -eq 0 ] || { echo "run as root (dumpcap on lo)" >&2; exit 1; }
@@ -11,20 +11,27 @@ if [ ! -f "$PEERS/node_modules/socket.io/package.json" ]; then
   (cd "$PEERS" && npm ci --no-audit --no-fund >&2)
 fi
 
-# run_scenario NAME PORT SERVER-CMD CLIENT-CMD: capture lo (tcp port PORT) while both run.
+# run_scenario NAME PORT SERVER-CMD CLIENT-CMD: capture lo (tcp port PORT) while both run, into
+# app_NAME.pcapng (NAME given as file:BASE: BASE.pcapng).
 run_scenario() {
-  local name=$1 port=$2 server=$3 client=$4 spid
-  local cap="$OUT/app_$name.pcapng" truth="$OUT/app_$name.truth.jsonl"
+  local name=$1 port=$2 server=$3 client=$4 spid base
+  case "$name" in file:*) base="${name#file:}" ;; *) base="app_$name" ;; esac
+  local cap="$OUT/$base.pcapng" truth="$OUT/$base.truth.jsonl"
   rm -f "$truth"
   dumpcap_start "" lo "$cap" -f "tcp port $port"
   (cd "$PEERS" && eval "$server") & spid=$!
-  sleep 1
+  # Wait until the server listens (ss, not a probe connection: that would be in the capture).
+  for _ in $(seq 100); do
+    ss -Hltn "sport = :$port" | grep -q . && break
+    sleep 0.1
+  done
+  sleep 0.2
   (cd "$PEERS" && eval "$client")
   wait "$spid" || true
   sleep 0.5
   dumpcap_stop
   chmod 0644 "$cap" "$truth"
-  say "app_$name: $(tshark -r "$cap" | wc -l) frames"
+  say "$base: $(tshark -r "$cap" | wc -l) frames"
 }
 
 scenario_socketio() {
@@ -61,6 +68,12 @@ scenario_mqtt() {
   chmod 0644 "$OUT/app_mqtt.mosquitto.log"
 }
 
-for s in "${@:-socketio graphql signalr stomp mqtt}"; do
+# Not an application protocol: WebSocket pings on a cadence, one late (tests/captures/KEEPALIVE.md).
+scenario_wsping() {
+  run_scenario file:ka_ping_late 3031 "node ws_ping_late.js server 3031 $OUT/ka_ping_late.truth.jsonl" \
+    "node ws_ping_late.js client ws://127.0.0.1:3031/ $OUT/ka_ping_late.truth.jsonl"
+}
+
+for s in "${@:-socketio graphql signalr stomp mqtt wsping}"; do
   for one in $s; do "scenario_$one"; done
 done

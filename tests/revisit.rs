@@ -120,6 +120,7 @@ captures! {
     ka_answered: "ka_answered.pcapng",
     ka_heartbeat: "ka_heartbeat.pcapng",
     ka_onebyte: "ka_onebyte.pcap",
+    ka_ping_late: "ka_ping_late.pcapng",
     ka_rst: "ka_rst.pcapng",
     ka_seed: "ka_seed.pcap",
     ka_unanswered: "ka_unanswered.pcapng",

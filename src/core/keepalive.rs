@@ -285,6 +285,8 @@ struct WsSide {
     run_num: u32,
     last_ping_ns: Option<i64>,
     pending: VecDeque<PendingPing>,
+    /// The sender's ping cadence, to tell a late ping.
+    cadence: cadence::Cadence,
 }
 
 /// Probe/ping frames: how many asks the frame holds and which got answered.
@@ -496,6 +498,9 @@ impl Tracker {
             ev.num = Some(side.run_num);
             ev.idle_ns = idle;
             ev.interval_ns = side.last_ping_ns.map(|t| time_ns.saturating_sub(t));
+            if let Some(i) = ev.interval_ns {
+                ev.late = side.cadence.judge(i);
+            }
             side.last_ping_ns = Some(time_ns);
             if side.pending.len() >= MAX_PENDING_PINGS {
                 side.pending.pop_front();
@@ -600,6 +605,7 @@ impl Tracker {
 }
 
 mod app;
+mod cadence;
 pub use app::{Expect, Late};
 
 #[cfg(test)]
