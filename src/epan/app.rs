@@ -73,6 +73,7 @@ unsafe fn dissect(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool, forced: Opt
         let Some(ctx) = ctx else {
             return false;
         };
+        tap_labels(pinfo, conv, &bytes, is_text, &ctx);
         let Some(p) = proto_index(ctx.app) else {
             return false;
         };
@@ -108,6 +109,41 @@ unsafe fn dissect(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool, forced: Opt
             sys::col_append_str((*pinfo).cinfo, sys::COL_INFO as c_int, c.as_ptr());
         }
         true
+    }
+}
+
+/// The message's commands/events for the statistics tree (one tap record each).
+unsafe fn tap_labels(pinfo: Pinfo, conv: u32, bytes: &[u8], is_text: bool, ctx: &MsgCtx) {
+    // SAFETY: the caller's contract: pinfo is the live packet's.
+    unsafe {
+        if !super::tap::listening() {
+            return;
+        }
+        let name = match proto_index(ctx.app) {
+            None => "MQTT",
+            Some(_) if ctx.app == App::SocketIo => crate::fields_app::APP_PROTOCOLS[SOCKETIO].short,
+            Some(p) => crate::fields_app::APP_PROTOCOLS[p].short,
+        };
+        let from = src_endpoint(pinfo);
+        for what in crate::core::app::label::labels(ctx.app, bytes, is_text, ctx) {
+            let note = super::tap::AppNote {
+                app: Some(name),
+                what: Some(&what),
+                late: false,
+            };
+            super::tap::queue_note(
+                pinfo,
+                conv,
+                Some(&from),
+                super::tap::APP,
+                0,
+                bytes.len() as u64,
+                None,
+                None,
+                None,
+                &note,
+            );
+        }
     }
 }
 
@@ -173,9 +209,8 @@ unsafe fn first_pass(
             if let Some((pkey, _, _)) = ctx.attachment_of {
                 cap.app.attachments.entry(pkey).or_default().push(key.0);
             }
-            if ctx.app != App::Mqtt {
-                cap.app.msgs.insert(key, ctx.clone());
-            }
+            // Kept for MQTT too: a revisit taps its packet types for the statistics.
+            cap.app.msgs.insert(key, ctx.clone());
             (ctx, acts)
         };
         super::keepalive::feed_app(pinfo, conv, ctx.app.heartbeat_name(), &acts);

@@ -342,11 +342,28 @@ pub unsafe fn show(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
                         Kind::Probe => super::tap::PROBE,
                         // A probe answered by the peer's RST was answered too.
                         Kind::Ack | Kind::Reset => super::tap::ACK,
-                        Kind::Ping | Kind::Heartbeat => super::tap::PING,
+                        Kind::Ping => super::tap::PING,
+                        Kind::Heartbeat => super::tap::HEARTBEAT,
                         Kind::Pong => super::tap::PONG,
                     };
                     let rtt = e.rtt_ns.map(|n| n as f64 / 1e9);
-                    super::tap::queue(pinfo, conv, Some(&ep), kind, 0, 0, rtt, None, None);
+                    let note = super::tap::AppNote {
+                        app: e.app,
+                        what: None,
+                        late: e.late.is_some(),
+                    };
+                    super::tap::queue_note(
+                        pinfo,
+                        conv,
+                        Some(&ep),
+                        kind,
+                        0,
+                        0,
+                        rtt,
+                        None,
+                        None,
+                        &note,
+                    );
                 }
             }
             for (e, reply_in, unanswered, verdict) in &shown {

@@ -7,6 +7,7 @@ pub mod engineio;
 pub mod graphql;
 pub mod issue;
 pub mod json;
+pub mod label;
 pub mod mqtt;
 pub mod session;
 pub mod signalr;
