@@ -60,6 +60,7 @@ fn main() {
     println!("cargo:rerun-if-changed=wrapper.h");
     println!("cargo:rerun-if-changed=src/epan/shim.c");
     println!("cargo:rerun-if-changed=src/epan/dispatch.c");
+    println!("cargo:rerun-if-changed=src/epan/decode_as.c");
     println!("cargo:rerun-if-changed=src/epan/tap.c");
     println!("cargo:rerun-if-changed=src/epan/tap.h");
     println!("cargo:rerun-if-changed=src/epan/stats.c");
@@ -155,6 +156,7 @@ fn main() {
     let mut cc = cc::Build::new();
     cc.file("src/epan/shim.c")
         .file("src/epan/dispatch.c")
+        .file("src/epan/decode_as.c")
         .file("src/epan/tap.c")
         .file("src/epan/stats.c")
         .file("src/epan/follow.c")

@@ -46,6 +46,105 @@ def as_list(v):
     return [] if v is None else v if isinstance(v, list) else [v]
 
 
+# ---- application protocols and heartbeats -----------------------------------------------------
+
+EIO = ["open", "close", "ping", "pong", "message", "upgrade", "noop"]
+SIO = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"]
+SIGNALR = {1: "Invocation", 2: "StreamItem", 3: "Completion", 4: "StreamInvocation",
+           5: "CancelInvocation", 6: "Ping", 7: "Close", 8: "Ack", 9: "Sequence"}
+MQTT = ["Reserved", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
+        "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT",
+        "AUTH"]
+APPS = [("socketio", "Socket.IO"), ("engineio", "Engine.IO"), ("stomp", "STOMP"),
+        ("signalr", "SignalR"), ("graphql_ws", "GraphQL-WS"), ("mqtt", "MQTT")]
+
+def name_of(table, v):
+    try:
+        i = int(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if isinstance(table, dict):
+        return table.get(i, "type %d" % i)
+    return table[i] if 0 <= i < len(table) else "type %d" % i
+
+def what_of(layers, k, n):
+    """(app, [what]) of the k-th of n data messages of a packet, from the app protocols trees."""
+    for key, app in APPS:
+        entries = as_list(layers.get(key))
+        if not entries:
+            continue
+        if len(entries) != n:
+            continue  # cannot tell which message each belongs to
+        e = entries[k]
+        if key == "stomp":
+            w = [str(c) for c in as_list(e.get("stomp.command"))] or (
+                ["heart-beat"] if e.get("stomp.eol_heartbeat") else [])
+        elif key in ("socketio", "engineio"):
+            # Socket.IO packets sit inside Engine.IO message packets (the socketio tree is a
+            # child of the engineio one); the pings of a Socket.IO connection are Engine.IO pings.
+            t = first(find(e, "socketio.type"))
+            if t is not None:
+                ev = first(find(e, "socketio.event"))
+                w = [name_of(SIO, t) + (" \"%s\"" % ev if ev is not None else "")]
+            elif find(e, "socketio.attachment_of") is not None:
+                w = ["binary attachment"]
+            else:
+                w = [name_of(EIO, t) for t in as_list(e.get("engineio.type"))]
+            if key == "engineio" and (t is not None or find(e, "socketio.attachment_of") is not None):
+                app = "Socket.IO"
+        elif key == "signalr":
+            types, targets = as_list(e.get("signalr.type")), as_list(e.get("signalr.target"))
+            w = ["handshake"] if e.get("signalr.handshake") else []
+            w += [name_of(SIGNALR, t) for t in types]
+            if len(targets) == len(types):
+                w = w[:len(w) - len(types)] + ["%s %s" % (name_of(SIGNALR, t), g) for t, g in zip(types, targets)]
+        elif key == "graphql_ws":
+            w = [str(t) for t in as_list(e.get("graphql_ws.type"))]
+        else:
+            w = [name_of(MQTT, t) for t in as_list(find(e, "mqtt.msgtype"))]
+        return app, w
+    return None, []
+
+def keepalive_of(entries):
+    ka = {}
+    for f, k in (("keepalive.app", "app"), ("keepalive.kind", "kind"), ("keepalive.num", "num"),
+                 ("keepalive.reply_to", "reply_to"), ("keepalive.rtt", "rtt"),
+                 ("keepalive.verdict", "late")):
+        v = first(entries.get(f))
+        if v is None:
+            continue
+        ka[k] = int(v) if k in ("num", "reply_to") else float(v) if k == "rtt" else v
+    if find(entries, "keepalive.expert.late") is None:
+        ka.pop("late", None)  # a verdict that is not about lateness (an unanswered ping, ...)
+    return ka
+
+conns = {}
+
+def tally(rec):
+    c = conns.setdefault(rec["stream"], {"stream": rec["stream"], "client": rec["client"],
+                                         "server": rec["server"], "messages": 0})
+    c["messages"] += 1
+    if "app" in rec:
+        if c.get("app") != "Socket.IO":  # Socket.IO runs on Engine.IO: name the upper one
+            c["app"] = rec["app"]
+        for w in rec.get("what", []):
+            c.setdefault("what", {})
+            c["what"][w] = c["what"].get(w, 0) + 1
+    ka = rec.get("keepalive")
+    if not ka:
+        return
+    group = c.setdefault("heartbeats" if "app" in ka else "pings",
+                         {"count": 0, "answered": 0, "rtts": [], "late": 0})
+    if ka.get("kind") in ("ping", "heartbeat"):
+        group["count"] += 1
+    if "rtt" in ka:
+        group["answered"] += 1
+        group["rtts"].append(ka["rtt"] * 1000.0)
+    if "late" in ka:
+        group["late"] += 1
+
+
+
 def last(layers, name):
     v = layers.get(name) or {}
     return v[-1] if isinstance(v, list) else v
@@ -80,7 +179,15 @@ def hostport(addr, port):
 def messages(pkts):
     """One record per completed message (the JSON Lines objects), in capture order."""
     for p in pkts:
-        for ws in as_list(p["layers"].get("ws")):
+        layers = p["layers"]
+        wss = [w for w in as_list(layers.get("ws")) if find(w, "ws.msg.len") is not None]
+        data_n = sum(1 for w in wss if int(first(find(w, "ws.msg.type")) or 0) in (1, 2))
+        kas = as_list(layers.get("keepalive"))
+        app_kas = [e for e in kas if e.get("keepalive.layer") == "app"]
+        ws_kas = [e for e in kas if e.get("keepalive.layer") == "ws"]
+        ctl_n = sum(1 for w in wss if int(first(find(w, "ws.msg.type")) or 0) in (9, 10))
+        data_k = ctl_k = 0
+        for ws in as_list(layers.get("ws")):
             length = find(ws, "ws.msg.len")
             if length is None:
                 continue  # a frame that completes no message, or the handshake
@@ -118,6 +225,21 @@ def messages(pkts):
                 rec["close_code"] = int(first(code)) if code is not None else None
                 reason = find(ws, "ws.close.reason")
                 rec["close_reason"] = first(reason) if reason is not None else ""
+            if typ in (1, 2):
+                app, what = what_of(layers, data_k, data_n)
+                if app:
+                    rec["app"], rec["what"] = app, what
+                if app_kas and (data_n == 1 or len(app_kas) == data_n):
+                    ka = keepalive_of(app_kas[0] if data_n == 1 else app_kas[data_k])
+                    if ka:
+                        rec["keepalive"] = ka
+                data_k += 1
+            elif typ in (9, 10):
+                if ws_kas and len(ws_kas) == ctl_n:
+                    ka = keepalive_of(ws_kas[ctl_k])
+                    if ka:
+                        rec["keepalive"] = ka
+                ctl_k += 1
             rec["_opcode"] = typ
             yield rec
 
@@ -338,9 +460,22 @@ def main(argv):
             with open(argv[1], "w", encoding="utf-8") as f:
                 har(pkts, f)
         return
+    summary = argv == ["--summary"]
     for rec in messages(pkts):
         del rec["_opcode"]
-        sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        if summary:
+            tally(rec)
+        else:
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    if summary:
+        for c in conns.values():
+            for g in ("heartbeats", "pings"):
+                if g in c:
+                    r = c[g].pop("rtts")
+                    if r:
+                        c[g]["rtt_ms"] = {"min": round(min(r), 3), "avg": round(sum(r) / len(r), 3),
+                                          "max": round(max(r), 3)}
+            sys.stdout.write(json.dumps(c, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ pub enum Display {
     Opcode(u8),
     /// Close code names from `core::close::CLOSE_CODE_RANGES`.
     CloseCode,
+    /// Value names (an integer field).
+    Names(&'static [(u32, &'static str)]),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -422,12 +424,13 @@ pub enum K {
     Unanswered,
     Unsolicited,
     Verdict,
+    App,
 }
 
 /// The `keepalive` protocol's fields (all generated annotations).
-pub static KA_FIELDS: [FieldDef; 12] = [
-    f(K::Layer as u16, "keepalive.layer", "Layer", Ft::String, Display::Plain, "tcp or ws"),
-    f(K::Kind as u16, "keepalive.kind", "Kind", Ft::String, Display::Plain, "probe, ack, reset (the peer answered a probe with RST), ping or pong"),
+pub static KA_FIELDS: [FieldDef; 13] = [
+    f(K::Layer as u16, "keepalive.layer", "Layer", Ft::String, Display::Plain, "tcp, ws, or app (an application protocol's own heartbeat)"),
+    f(K::Kind as u16, "keepalive.kind", "Kind", Ft::String, Display::Plain, "probe, ack, reset (the peer answered a probe with RST), ping, pong, or heartbeat (one-way application heartbeat)"),
     f(K::Style as u16, "keepalive.style", "Probe style", Ft::String, Display::Plain, "TCP probes: zero-byte or one-byte"),
     f(K::Num as u16, "keepalive.num", "Number in idle run", Ft::Uint32, Display::Plain, "1-based number of this probe/ping in the current idle run of its sender (resets when data flows)"),
     f(K::Idle as u16, "keepalive.idle", "Idle time", Ft::RelativeTime, Display::Plain, "Time since the last data on the connection, either direction"),
@@ -437,13 +440,18 @@ pub static KA_FIELDS: [FieldDef; 12] = [
     f(K::Rtt as u16, "keepalive.rtt", "Round-trip time", Ft::RelativeTime, Display::Plain, "On an ack/reset/pong: time since the probe/ping"),
     f(K::Unanswered as u16, "keepalive.unanswered", "Unanswered", Ft::Boolean, Display::Plain, "On a probe/ping that got no answer"),
     f(K::Unsolicited as u16, "keepalive.unsolicited", "Unsolicited", Ft::Boolean, Display::Plain, "On a pong that answers no ping"),
-    f(K::Verdict as u16, "keepalive.verdict", "Verdict", Ft::String, Display::Plain, "On a probe answered by the peer's RST and that RST, on the last probe of an unanswered run, or the RST/FIN after it"),
+    f(K::Verdict as u16, "keepalive.verdict", "Verdict", Ft::String, Display::Plain, "On a probe answered by the peer's RST and that RST, on the last probe of an unanswered run, or the RST/FIN after it; on an application heartbeat later than its protocol allows"),
+    f(K::App as u16, "keepalive.app", "Application protocol", Ft::String, Display::Plain, "Layer app: the protocol whose heartbeat this is (engine.io, stomp, signalr, mqtt, graphql)"),
 ];
 
 /// The README's field reference, as a Markdown table.
 pub fn markdown_reference() -> String {
     let mut s = String::from("| field | type | description |\n|---|---|---|\n");
-    for d in FIELDS.iter().chain(KA_FIELDS.iter()) {
+    for d in FIELDS.iter().chain(KA_FIELDS.iter()).chain(
+        crate::fields_app::APP_PROTOCOLS
+            .iter()
+            .flat_map(|p| p.fields.iter()),
+    ) {
         s.push_str(&format!(
             "| `{}` | {} | {} |\n",
             d.abbrev,

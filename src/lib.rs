@@ -5,6 +5,7 @@
 
 pub mod core;
 pub mod fields;
+pub mod fields_app;
 
 #[cfg(has_epan)]
 mod epan;

@@ -224,3 +224,58 @@ fn a_display_filter_narrows_the_export() {
     assert_eq!(msgs.len(), 11);
     assert!(msgs.iter().all(|m| m["dir"] == "server"));
 }
+
+#[test]
+fn app_protocol_events_and_heartbeats_in_the_export() {
+    if common::tshark().is_none() {
+        return;
+    }
+    let sum = |cap: &str| {
+        export(cap, &["--summary"])
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+    };
+    // paho-mqtt / mosquitto (tests/captures/APP.md): 5 PINGREQ answered, one late.
+    assert_eq!(
+        sum("app_mqtt.pcapng"),
+        [
+            r#"{"app":"MQTT","client":"127.0.0.1:44551","heartbeats":{"answered":5,"count":5,"late":1,"rtt_ms":{"avg":0.144,"max":0.166,"min":0.131}},"messages":19,"server":"127.0.0.1:3015","stream":0,"what":{"CONNACK":1,"CONNECT":1,"DISCONNECT":1,"PINGREQ":5,"PINGRESP":5,"PUBLISH":4,"SUBACK":1,"SUBSCRIBE":1}}"#
+        ]
+    );
+    // STOMP heart-beats are one-way: counted, none answered, the one after the stall late.
+    assert_eq!(
+        sum("app_stomp.pcapng"),
+        [
+            r#"{"app":"STOMP","client":"127.0.0.1:36424","heartbeats":{"answered":0,"count":10,"late":1},"messages":21,"server":"127.0.0.1:15674","stream":0,"what":{"CONNECT":1,"CONNECTED":1,"MESSAGE":2,"RECEIPT":2,"SEND":2,"SUBSCRIBE":1,"heart-beat":10}}"#
+        ]
+    );
+    // Plain WebSocket pings: the late one after the client's stall.
+    assert_eq!(
+        sum("ka_ping_late.pcapng"),
+        [
+            r#"{"client":"127.0.0.1:48010","messages":22,"pings":{"answered":9,"count":9,"late":1,"rtt_ms":{"avg":1.438,"max":4.033,"min":0.41}},"server":"127.0.0.1:3031","stream":0}"#
+        ]
+    );
+    // Per message: the Socket.IO event names and the late Engine.IO pong.
+    let msgs = export("app_socketio.pcapng", &[]);
+    let by_frame = |f: u64| {
+        msgs.iter()
+            .find(|m| m["frame"] == f)
+            .unwrap_or_else(|| panic!("frame {f}"))
+    };
+    assert_eq!(by_frame(19)["app"], "Socket.IO");
+    assert_eq!(
+        by_frame(19)["what"],
+        serde_json::json!(["EVENT \"chat message\""])
+    );
+    assert_eq!(
+        by_frame(23)["what"],
+        serde_json::json!(["binary attachment"])
+    );
+    assert_eq!(
+        by_frame(43)["keepalive"],
+        serde_json::json!({"app": "engine.io", "kind": "pong", "reply_to": 39, "rtt": 1.900205499,
+            "late": "pong 1.9 s after the ping, pingTimeout is 0.5 s: the pinger closes the connection"})
+    );
+}

@@ -520,3 +520,51 @@ fn reset_by_the_prober_or_by_its_peer() {
         ]
     );
 }
+
+#[test]
+fn websocket_ping_late_after_a_regular_cadence() {
+    let t = ts!();
+    let cap = t.capture("ka_ping_late.pcapng");
+    let got = lines(t.fields(
+        &cap,
+        "keepalive.kind == \"ping\"",
+        &[
+            "frame.number",
+            "keepalive.num",
+            "keepalive.interval",
+            "keepalive.verdict",
+        ],
+        &["-2"],
+    ));
+    // The client's ws pinged p1..p9 every 500 ms; its event loop stalled 1.6 s after p5
+    // ("stall-start" .. "stall-end" in ka_ping_late.truth.jsonl), so p6 (frame 26) is late.
+    assert_eq!(
+        got,
+        [
+            "11,1,,",
+            "14,2,0.500123166,",
+            "17,3,0.500613967,",
+            "20,4,0.500039301,",
+            "23,5,0.502534804,",
+            "26,6,1.601594878,ping 1.6 s after the sender's previous ping, more than 1.5 × its regular cadence of 501 ms",
+            "29,7,0.500397995,",
+            "32,8,0.513972319,",
+            "35,9,0.500911143,",
+        ]
+    );
+    // One expert (PI_SEQUENCE, warning), on the late ping, and the Info column says so.
+    let ex = t.fields(
+        &cap,
+        "keepalive.expert.late",
+        &["frame.number", "_ws.expert.group"],
+        &[],
+    );
+    assert_eq!(ex, [vec!["26".to_string(), "33554432".to_string()]]);
+    let info = t.info(&cap, "frame.number == 26", &[]);
+    assert!(info[0][0].ends_with("[Ping #6 late]"), "{info:?}");
+    // No other capture's WebSocket pings are late (the 500 ms cadence of ka_heartbeat holds).
+    let hb = t.capture("ka_heartbeat.pcapng");
+    assert!(t
+        .fields(&hb, "keepalive.verdict", &["frame.number"], &[])
+        .is_empty());
+}

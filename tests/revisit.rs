@@ -114,11 +114,17 @@ macro_rules! captures {
 }
 
 captures! {
+    app_graphql: "app_graphql.pcapng",
+    app_mqtt: "app_mqtt.pcapng",
+    app_signalr: "app_signalr.pcapng",
+    app_socketio: "app_socketio.pcapng",
+    app_stomp: "app_stomp.pcapng",
     m_four_connections: "m_four_connections.pcapng",
     ka_answered: "ka_answered.pcapng",
     ka_gui: "ka_gui.pcapng",
     ka_heartbeat: "ka_heartbeat.pcapng",
     ka_onebyte: "ka_onebyte.pcap",
+    ka_ping_late: "ka_ping_late.pcapng",
     ka_rst: "ka_rst.pcapng",
     ka_seed: "ka_seed.pcap",
     ka_unanswered: "ka_unanswered.pcapng",

@@ -245,3 +245,114 @@ fn filtered_tree() {
     );
     assert!(!rows.iter().any(|r| r.contains("Text")), "{rows:#?}");
 }
+
+#[test]
+fn mqtt_over_websocket_with_its_heartbeats_and_packet_types() {
+    // paho logged 5 PINGREQ/PINGRESP, 2 PUBLISH sent and 2 received; the RTTs are
+    // keepalive.rtt of tests/app.rs; the PINGREQ after the 3.3 s stall is late.
+    check(
+        "app_mqtt.pcapng",
+        &[
+            "Connection 1: 127.0.0.1:44551 (client) <-> 127.0.0.1:3015 (server) | 19",
+            " Lifetime: 11.680 s (frames 8-36) | 0",
+            " Longest silence between messages: 3.321 s (before frame 29) | 0",
+            " Messages client -> server: 111 bytes | 10 | 11.10 | 2 | 32",
+            "  Binary | 10 | 11.10 | 2 | 32",
+            " Messages server -> client: 78 bytes | 9 | 8.67 | 2 | 32",
+            "  Binary | 9 | 8.67 | 2 | 32",
+            " Application protocol: MQTT | 19",
+            "  CONNACK | 1",
+            "  CONNECT | 1",
+            "  DISCONNECT | 1",
+            "  PINGREQ | 5",
+            "  PINGRESP | 5",
+            "  PUBLISH | 4",
+            "  SUBACK | 1",
+            "  SUBSCRIBE | 1",
+            " End: TCP FIN from the client without a Close handshake (the applications see 1006) (abnormal) | 0",
+            " Heartbeats (mqtt) | 5",
+            "  answered, RTT (ms) | 5 | 0.14 | 0.130984 | 0.165747",
+            "  late | 1",
+            "  no answer | 0",
+            " Pings | 0",
+            "  answered, RTT (ms) | 0",
+            "  no pong | 0",
+            "  unsolicited pongs | 0",
+            " TCP keep-alive probes | 0",
+            "  answered, ACK RTT (ms) | 0",
+            "  unanswered | 0",
+        ],
+    );
+}
+
+#[test]
+fn stomp_one_way_heartbeats_and_commands() {
+    // stompjs: CONNECT, SUBSCRIBE, 2 SEND, 4 heart-beats; RabbitMQ: CONNECTED, 2 MESSAGE,
+    // 2 RECEIPT, 6 heart-beats; the heart-beat after the 2.5 s stall is late.
+    check(
+        "app_stomp.pcapng",
+        &[
+            "Connection 1: 127.0.0.1:36424 (client) <-> 127.0.0.1:15674 (server) | 21",
+            " Lifetime: 5.724 s (frames 8-43) | 0",
+            " Longest silence between messages: 1.002 s (before frame 35) | 0",
+            " Messages client -> server: 300 bytes | 9 | 33.33 | 0 | 92",
+            "  Close | 1 | 0.00 | 0 | 0",
+            "  Text | 8 | 37.50 | 1 | 92",
+            " Messages server -> client: 512 bytes | 12 | 42.67 | 0 | 176",
+            "  Close | 1 | 0.00 | 0 | 0",
+            "  Text | 11 | 46.55 | 1 | 176",
+            " Application protocol: STOMP | 19",
+            "  CONNECT | 1",
+            "  CONNECTED | 1",
+            "  MESSAGE | 2",
+            "  RECEIPT | 2",
+            "  SEND | 2",
+            "  SUBSCRIBE | 1",
+            "  heart-beat | 10",
+            " End: closed by the client: Close (no status code) answered by the server, then TCP FIN from the server | 2",
+            "  Close without a code from the client | 1",
+            "  Close without a code from the server | 1",
+            " Heartbeats (stomp) | 10",
+            "  late | 1",
+            " Pings | 0",
+            "  answered, RTT (ms) | 0",
+            "  no pong | 0",
+            "  unsolicited pongs | 0",
+            " TCP keep-alive probes | 0",
+            "  answered, ACK RTT (ms) | 0",
+            "  unanswered | 0",
+        ],
+    );
+}
+
+#[test]
+fn websocket_pings_with_a_late_one() {
+    // ws_ping_late.js: 9 pings answered, p6 after the 1.6 s stall is late.
+    check(
+        "ka_ping_late.pcapng",
+        &[
+            "Connection 1: 127.0.0.1:48010 (client) <-> 127.0.0.1:3031 (server) | 22",
+            " Lifetime: 5.825 s (frames 8-41) | 0",
+            " Longest silence between messages: 1.598 s (before frame 26) | 0",
+            " Messages client -> server: 29 bytes | 11 | 2.64 | 2 | 6",
+            "  Close | 1 | 6.00 | 6 | 6",
+            "  Ping | 9 | 2.00 | 2 | 2",
+            "  Text | 1 | 5.00 | 5 | 5",
+            " Messages server -> client: 34 bytes | 11 | 3.09 | 2 | 10",
+            "  Close | 1 | 6.00 | 6 | 6",
+            "  Pong | 9 | 2.00 | 2 | 2",
+            "  Text | 1 | 10.00 | 10 | 10",
+            " End: closed by the client: Close (1000 Normal Closure) answered by the server, then TCP FIN from the server | 2",
+            "  Close 1000 from the client | 1",
+            "  Close 1000 from the server | 1",
+            " Pings | 9",
+            "  answered, RTT (ms) | 9 | 1.44 | 0.410405 | 4.032759",
+            "  late | 1",
+            "  no pong | 0",
+            "  unsolicited pongs | 0",
+            " TCP keep-alive probes | 0",
+            "  answered, ACK RTT (ms) | 0",
+            "  unanswered | 0",
+        ],
+    );
+}

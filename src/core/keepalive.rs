@@ -65,6 +65,8 @@ pub struct Segment {
 pub enum Layer {
     Tcp,
     Ws,
+    /// An application protocol's own heartbeat (Engine.IO, STOMP, SignalR, MQTT, GraphQL).
+    App,
 }
 
 /// What a keep-alive frame is.
@@ -78,6 +80,9 @@ pub enum Kind {
     /// A RST from the prober's peer after a probe and before any ACK of it: the
     /// peer answers that it has no such connection (it restarted or forgot it).
     Reset,
+    /// A one-way application heartbeat (STOMP heart-beat, SignalR Ping, graphql-ws `ka`): no
+    /// answer is expected.
+    Heartbeat,
 }
 
 /// TCP probe style.
@@ -95,6 +100,7 @@ impl Layer {
         match self {
             Layer::Tcp => "tcp",
             Layer::Ws => "ws",
+            Layer::App => "app",
         }
     }
 }
@@ -108,6 +114,7 @@ impl Kind {
             Kind::Ping => "ping",
             Kind::Pong => "pong",
             Kind::Reset => "reset",
+            Kind::Heartbeat => "heartbeat",
         }
     }
 }
@@ -145,6 +152,10 @@ pub struct Event {
     pub rtt_ns: Option<i64>,
     /// Pongs matching no outstanding ping.
     pub unsolicited: bool,
+    /// Application heartbeats: the protocol (`engine.io`, `stomp`, `signalr`, `mqtt`, `graphql`).
+    pub app: Option<&'static str>,
+    /// Later than the protocol's negotiated cadence allows (known when the event is seen).
+    pub late: Option<String>,
 }
 
 impl Event {
@@ -161,6 +172,8 @@ impl Event {
             reply_to: None,
             rtt_ns: None,
             unsolicited: false,
+            app: None,
+            late: None,
         }
     }
 }
@@ -272,6 +285,8 @@ struct WsSide {
     run_num: u32,
     last_ping_ns: Option<i64>,
     pending: VecDeque<PendingPing>,
+    /// The sender's ping cadence, to tell a late ping.
+    cadence: cadence::Cadence,
 }
 
 /// Probe/ping frames: how many asks the frame holds and which got answered.
@@ -293,6 +308,8 @@ pub struct Tracker {
     endpoints: Vec<(Vec<u8>, u32)>,
     asks: HashMap<u32, Ask>,
     verdicts: HashMap<u32, String>,
+    /// Application heartbeats (made at the first one).
+    app: Option<Box<app::AppState>>,
 }
 
 impl Tracker {
@@ -481,6 +498,9 @@ impl Tracker {
             ev.num = Some(side.run_num);
             ev.idle_ns = idle;
             ev.interval_ns = side.last_ping_ns.map(|t| time_ns.saturating_sub(t));
+            if let Some(i) = ev.interval_ns {
+                ev.late = side.cadence.judge(i);
+            }
             side.last_ping_ns = Some(time_ns);
             if side.pending.len() >= MAX_PENDING_PINGS {
                 side.pending.pop_front();
@@ -583,6 +603,10 @@ impl Tracker {
         n
     }
 }
+
+mod app;
+mod cadence;
+pub use app::{Expect, Late};
 
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod anomaly;
+pub mod app;
 pub mod backlog;
 pub mod close;
 pub mod closing;

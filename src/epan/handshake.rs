@@ -77,6 +77,7 @@ pub(super) unsafe fn learn(pinfo: Pinfo) {
         for m in found {
             if m.request {
                 cs.hs.key = m.key;
+                cs.hs.target = m.target;
                 cs.hs.request_frame = Some(num);
                 cs.client = Some(src.clone());
             } else if cs.hs.response_frame.is_none() {

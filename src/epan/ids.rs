@@ -68,11 +68,12 @@ pub static ETT_KA: AtomicI32 = AtomicI32::new(-1);
 
 /// Expert fields (two ints each, written by Wireshark at registration; they must never move):
 /// a leaked array, reached only through this raw pointer.
-pub struct KaExperts(pub [sys::expert_field; 3]);
+pub struct KaExperts(pub [sys::expert_field; 4]);
 pub static KA_EXPERTS: AtomicPtr<KaExperts> = AtomicPtr::new(ptr::null_mut());
 pub const EI_UNANSWERED: usize = 0;
 pub const EI_UNSOLICITED: usize = 1;
 pub const EI_VERDICT: usize = 2;
+pub const EI_LATE: usize = 3;
 
 pub fn hf_ka(k: K) -> c_int {
     HF_KA[k as usize].load(Relaxed)
@@ -83,7 +84,7 @@ pub fn ei_ka(i: usize) -> *mut sys::expert_field {
     if p.is_null() {
         return ptr::null_mut();
     }
-    // SAFETY: p is the leaked, never-freed array of 3 fields and i < 3; no reference is made.
+    // SAFETY: p is the leaked, never-freed array of 4 fields and i < 4; no reference is made.
     unsafe { ptr::addr_of_mut!((*p).0).cast::<sys::expert_field>().add(i) }
 }
 

@@ -8,10 +8,13 @@ use std::ffi::CString;
 use std::os::raw::{c_int, c_uint};
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::ids::{ei_ka, hf_ka, proto_ka, EI_UNANSWERED, EI_UNSOLICITED, EI_VERDICT, ETT_KA};
+use super::ids::{
+    ei_ka, hf_ka, proto_ka, EI_LATE, EI_UNANSWERED, EI_UNSOLICITED, EI_VERDICT, ETT_KA,
+};
 use super::pkt::{frame_tvb, src_endpoint, tcp_segment, tree_has_room, visited};
 use super::state::{self, conv_index};
 use super::sys;
+use crate::core::app::session::HbAction;
 use crate::core::keepalive::{Event, Kind, Layer, Segment, F_FIN, F_RST, F_SYN};
 use crate::fields::K;
 
@@ -124,6 +127,46 @@ pub unsafe fn feed_ws(pinfo: Pinfo, conv: u32, opcode: u8, payload: &[u8]) {
     }
 }
 
+/// First pass, from the application protocols (app.rs): what one message means for keep-alive
+/// analysis (its heartbeats, or a sign of life).
+pub unsafe fn feed_app(pinfo: Pinfo, conv: u32, app: &'static str, acts: &[HbAction]) {
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point.
+    unsafe {
+        if proto_ka() < 0 || visited(pinfo) || acts.is_empty() {
+            return;
+        }
+        let ep = src_endpoint(pinfo);
+        let t = time_ns(pinfo);
+        let frame = (*pinfo).num;
+        let mut guard = state::capture();
+        let st = &mut guard.ka;
+        let tr = st.trackers.entry(conv).or_default();
+        let from = tr.side_of(&ep.addr, ep.port);
+        let mut evs = Vec::new();
+        for a in acts {
+            match a {
+                HbAction::Start => tr.on_app_start(t),
+                HbAction::Data => tr.on_app_data(t, from),
+                HbAction::Ping { late, expect } => {
+                    evs.push(tr.on_app_ping(frame, t, from, app, late.as_ref(), expect.clone()))
+                }
+                HbAction::Pong => evs.push(tr.on_app_pong(frame, t, from, app)),
+                HbAction::Heartbeat { late } => {
+                    evs.push(tr.on_app_heartbeat(frame, t, from, app, late.as_ref()))
+                }
+            }
+        }
+        if !evs.is_empty() {
+            st.events
+                .entry(frame)
+                .or_insert_with(|| (conv, Vec::new()))
+                .1
+                .extend(evs);
+        }
+    }
+}
+
 /// Is this frame a one-byte TCP keep-alive probe (its byte is not application data)?
 pub fn is_one_byte_probe(frame: u32) -> bool {
     state::capture()
@@ -157,6 +200,15 @@ fn annotation(e: &Event, reply_in: Option<u32>, unanswered: bool) -> String {
         (Layer::Tcp, Kind::Probe) => format!("[KA probe #{}", e.num.unwrap_or(0)),
         (Layer::Tcp, Kind::Reset) => "[KA reset".to_string(),
         (Layer::Tcp, _) => "[KA ack".to_string(),
+        (Layer::App, Kind::Ping) => {
+            format!("[{} ping #{}", e.app.unwrap_or("app"), e.num.unwrap_or(0))
+        }
+        (Layer::App, Kind::Heartbeat) => format!(
+            "[{} heartbeat #{}",
+            e.app.unwrap_or("app"),
+            e.num.unwrap_or(0)
+        ),
+        (Layer::App, _) => format!("[{} pong", e.app.unwrap_or("app")),
         (_, Kind::Ping) => format!("[Ping #{}", e.num.unwrap_or(0)),
         _ => "[Pong".to_string(),
     };
@@ -171,7 +223,7 @@ fn annotation(e: &Event, reply_in: Option<u32>, unanswered: bool) -> String {
     }
     if let Some(r) = e
         .reply_to
-        .filter(|_| e.layer == Layer::Ws || e.kind == Kind::Reset)
+        .filter(|_| e.layer != Layer::Tcp || e.kind == Kind::Reset)
     {
         s.push_str(&format!(" ← {r}"));
     }
@@ -180,6 +232,9 @@ fn annotation(e: &Event, reply_in: Option<u32>, unanswered: bool) -> String {
     }
     if e.unsolicited {
         s.push_str(" unsolicited");
+    }
+    if e.late.is_some() {
+        s.push_str(" late");
     }
     s.push(']');
     s
@@ -293,10 +348,27 @@ pub unsafe fn show(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
                         // A probe answered by the peer's RST was answered too.
                         Kind::Ack | Kind::Reset => super::tap::ACK,
                         Kind::Ping => super::tap::PING,
+                        Kind::Heartbeat => super::tap::HEARTBEAT,
                         Kind::Pong => super::tap::PONG,
                     };
                     let rtt = e.rtt_ns.map(|n| n as f64 / 1e9);
-                    super::tap::queue(pinfo, conv, Some(&ep), kind, 0, 0, rtt, None, None);
+                    let note = super::tap::AppNote {
+                        app: e.app,
+                        what: None,
+                        late: e.late.is_some(),
+                    };
+                    super::tap::queue_note(
+                        pinfo,
+                        conv,
+                        Some(&ep),
+                        kind,
+                        0,
+                        0,
+                        rtt,
+                        None,
+                        None,
+                        &note,
+                    );
                 }
             }
             for (e, reply_in, unanswered, verdict) in &shown {
@@ -314,6 +386,9 @@ pub unsafe fn show(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
                 let kt = sys::proto_item_add_subtree(ti, ETT_KA.load(Relaxed));
                 add_str(kt, K::Layer, tvb, e.layer.as_str());
                 add_str(kt, K::Kind, tvb, e.kind.as_str());
+                if let Some(a) = e.app {
+                    add_str(kt, K::App, tvb, a);
+                }
                 if let Some(s) = e.style {
                     add_str(kt, K::Style, tvb, s.as_str());
                 }
@@ -346,6 +421,17 @@ pub unsafe fn show(tvb: Tvb, pinfo: Pinfo, tree: Tree) {
                 if let Some(v) = verdict {
                     let it = add_str(kt, K::Verdict, tvb, v);
                     sys::expert_add_info(pinfo, it, ei_ka(EI_VERDICT));
+                }
+                if let Some(v) = &e.late {
+                    let it = add_str(kt, K::Verdict, tvb, v);
+                    let c = CString::new(v.as_str()).unwrap_or_default();
+                    sys::expert_add_info_format(
+                        pinfo,
+                        it,
+                        ei_ka(EI_LATE),
+                        c"%s".as_ptr(),
+                        c.as_ptr(),
+                    );
                 }
             }
         }

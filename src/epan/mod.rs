@@ -5,6 +5,8 @@
 //! subtrees, expert infos and preferences, `dissect` holds the `extern "C"` callbacks, and `state`
 //! keeps what the first pass learnt (per connection, per frame) so that revisits show the same.
 
+mod app;
+mod app_reg;
 mod dispatch;
 mod dissect;
 mod follow;

@@ -71,6 +71,7 @@ pub fn register_protoinfo() {
     // SAFETY: registers the "ws_follow" tap and the `ws` follower; called once at registration.
     unsafe { super::follow::wsk_follow_register(id) };
     register_keepalive_protoinfo();
+    super::app_reg::register_protoinfo();
 }
 
 fn field_taken(abbrev: &str) -> bool {
@@ -84,6 +85,22 @@ fn value_strings_opcode() -> *const std::ffi::c_void {
         .iter()
         .map(|(val, name)| sys::value_string {
             value: *val as u32,
+            strptr: leak_cstr(name),
+        })
+        .collect();
+    v.push(sys::value_string {
+        value: 0,
+        strptr: ptr::null(),
+    });
+    Box::leak(v.into_boxed_slice()).as_ptr() as *const _
+}
+
+/// A leaked, NUL-terminated value_string array (Wireshark keeps the pointer).
+fn value_strings(names: &[(u32, &str)]) -> *const std::ffi::c_void {
+    let mut v: Vec<sys::value_string> = names
+        .iter()
+        .map(|(val, name)| sys::value_string {
+            value: *val,
             strptr: leak_cstr(name),
         })
         .collect();
@@ -140,6 +157,11 @@ pub(super) fn register_fields(proto: c_int, table: &'static [FieldDef], ids: &'s
                     sys::field_display_e_BASE_DEC as c_int,
                     opcode_vals,
                     m as u64,
+                ),
+                (_, Display::Names(names)) => (
+                    sys::field_display_e_BASE_DEC as c_int,
+                    value_strings(names),
+                    0,
                 ),
                 (_, Display::CloseCode) => (
                     (sys::field_display_e_BASE_DEC | sys::BASE_RANGE_STRING) as c_int,
@@ -313,6 +335,8 @@ pub fn register_handoff() {
         // packet: it checks itself which of `ws` and `keepalive` are enabled.
         let post = sys::create_dissector_handle(Some(super::post::postdissect), -1);
         sys::register_postdissector(post);
+
+        super::app_reg::register_handoff();
         super::dispatch::wsk_dispatch_init();
         sys::register_init_routine(Some(init_routine));
         sys::register_cleanup_routine(Some(cleanup_routine));
@@ -352,6 +376,7 @@ pub fn register_keepalive_protoinfo() {
         (EI_UNANSWERED, "keepalive.expert.unanswered", sys::PI_WARN, "Keep-alive probe or ping got no answer"),
         (EI_UNSOLICITED, "keepalive.expert.unsolicited_pong", sys::PI_NOTE, "Pong that answers no ping (RFC 6455 §5.5.3: an unsolicited pong is a unidirectional heartbeat)"),
         (EI_VERDICT, "keepalive.expert.verdict", sys::PI_WARN, "Connection given up after unanswered keep-alives"),
+        (EI_LATE, "keepalive.expert.late", sys::PI_WARN, "Application heartbeat later than its protocol's negotiated cadence allows"),
     ];
     let mut infos = Vec::new();
     for (i, name, sev, summary) in defs {

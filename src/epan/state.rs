@@ -21,6 +21,7 @@ pub use super::pkt::Endpoint;
 use super::pkt::{conv_lookup, dst_endpoint, src_endpoint, visited, Addr, Pinfo};
 use super::sys;
 use crate::core::anomaly::Anomaly;
+use crate::core::app::session::{MsgCtx, Session};
 use crate::core::backlog::{Backlog, Kind};
 use crate::core::closing::{CloseRole, Closing};
 use crate::core::deflate::{self, InflateIssue, Inflater};
@@ -39,6 +40,8 @@ pub struct Handshake {
     pub accept: Option<String>,
     pub protocol: Option<String>,
     pub extensions: Option<String>,
+    /// The Upgrade request's target (path and query).
+    pub target: Option<String>,
     pub request_frame: Option<u32>,
     pub response_frame: Option<u32>,
 }
@@ -322,11 +325,22 @@ pub struct ResyncStore {
     pub handed: Option<(u32, u32, u32, SkipKind)>,
 }
 
+/// Application protocols above WebSocket (Engine.IO/Socket.IO, STOMP, SignalR, GraphQL, MQTT).
+#[derive(Default)]
+pub struct AppStore {
+    pub sessions: HashMap<u32, Session>,
+    /// (frame, ordinal of the message in the packet) → what the first pass decided.
+    pub msgs: HashMap<(u32, u32), MsgCtx>,
+    /// A Socket.IO binary packet's message → the frames of its attachments.
+    pub attachments: HashMap<(u32, u32), Vec<u32>>,
+}
+
 /// Everything the plugin keeps about one capture file.
 #[derive(Default)]
 pub struct Capture {
     pub ws: Store,
     pub ka: KaStore,
+    pub app: AppStore,
     pub mid: MidStore,
     pub resync: ResyncStore,
 }

@@ -15,9 +15,18 @@
  *       answered, RTT (ms)                                   count/avg/min/max = RTT
  *       no pong                                              pings without an answer (so far)
  *       unsolicited pongs
+ *       late                                                 pings late for the sender's cadence
  *     TCP keep-alive probes                                  count = probes
  *       answered, ACK RTT (ms)
  *       unanswered
+ *     Application protocol: STOMP                            count = frames/packets/records
+ *       SEND, MESSAGE, EVENT "chat message", ...             one line per command or event
+ *     Heartbeats (stomp)                                     count = application heartbeats
+ *       answered, RTT (ms)                                   paired ones (Engine.IO, MQTT, graphql)
+ *       no answer
+ *       late                                                 later than the protocol allows
+ *
+ * The "late" and application lines appear only on connections that have them.
  *
  * stats_tree nodes are counters; values that are not counts (times, byte totals, the end) are
  * written into node names, which are renamed as the values change (the tree has no "finished"
@@ -39,14 +48,15 @@ typedef struct {
     int index;               /* 1-based, in order of appearance */
     stat_node *conn;         /* the connection's node */
     stat_node *life, *gap, *dir[2], *type[2][N_TYPES], *end, *pings, *ping_rtt, *no_pong,
-        *unsolicited, *probes, *ack_rtt, *unanswered;
+        *unsolicited, *probes, *ack_rtt, *unanswered, *ping_late, *app, *hb, *hb_rtt, *hb_none,
+        *hb_late;
     /* state, cleared when the tree is reset */
     gboolean seen;
     double first, last, last_msg, max_gap;
     guint32 first_num, last_num, gap_num;
     gboolean have_msg;
     guint64 bytes[2];
-    guint pings_n, answered_n, probes_n, acks_n;
+    guint pings_n, answered_n, probes_n, acks_n, hb_asks_n, hb_answered_n;
     gboolean ended;
 } wsk_conn;
 
@@ -183,6 +193,7 @@ static void conn_clear(gpointer k _U_, gpointer v, gpointer u _U_)
     c->gap_num = 0;
     c->bytes[0] = c->bytes[1] = 0;
     c->pings_n = c->answered_n = c->probes_n = c->acks_n = 0;
+    c->hb_asks_n = c->hb_answered_n = 0;
     c->ended = FALSE;
 }
 
@@ -243,12 +254,30 @@ static void conn_names(wsk_conn *c)
     }
     c->no_pong->counter = (gint)(c->pings_n - MIN(c->answered_n, c->pings_n));
     c->unanswered->counter = (gint)(c->probes_n - MIN(c->acks_n, c->probes_n));
+    if (c->hb_none)
+        c->hb_none->counter = (gint)(c->hb_asks_n - MIN(c->hb_answered_n, c->hb_asks_n));
     /* the summary lines first (the flags are cleared when the tree is reset) */
     c->life->st_flags |= ST_FLG_SORT_TOP;
     c->gap->st_flags |= ST_FLG_SORT_TOP;
     c->dir[0]->st_flags |= ST_FLG_SORT_TOP;
     c->dir[1]->st_flags |= ST_FLG_SORT_TOP;
     c->conn->st_flags |= ST_FLG_ROOTCHILD;
+}
+
+/* The heartbeat lines of a connection, made at its first application heartbeat. */
+static void hb_nodes(stats_tree *st, wsk_conn *c, const char *app, gboolean paired)
+{
+    if (!c->hb) {
+        char *name = g_strdup_printf("Heartbeats (%s)", app);
+        c->hb = node_new(st, c->conn, name, STAT_DT_INT);
+        g_free(name);
+        c->hb_late = node_new(st, c->hb, "late", STAT_DT_INT);
+    }
+    /* one-way heartbeats (STOMP, SignalR, graphql-ws ka) have no answers to show */
+    if (paired && !c->hb_rtt) {
+        c->hb_rtt = node_new(st, c->hb, "answered, RTT (ms)", STAT_DT_FLOAT);
+        c->hb_none = node_new(st, c->hb, "no answer", STAT_DT_INT);
+    }
 }
 
 static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_,
@@ -301,11 +330,50 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_d
         c->last_msg = ti->time;
         break;
     }
+    case WSK_TAP_APP: {
+        const char *what = ti->what ? ti->what : "?";
+        if (!c->app) {
+            char *name = g_strdup_printf("Application protocol: %s", ti->app ? ti->app : "?");
+            c->app = node_new(st, c->conn, name, STAT_DT_INT);
+            g_free(name);
+        }
+        stat_node *n = (stat_node *)g_hash_table_lookup(c->app->hash, what);
+        if (!n)
+            n = node_new(st, c->app, what, STAT_DT_INT);
+        n->counter++;
+        c->app->counter++;
+        break;
+    }
+    case WSK_TAP_HEARTBEAT:
     case WSK_TAP_PING:
+        if (ti->app) {
+            hb_nodes(st, c, ti->app, ti->kind == WSK_TAP_PING);
+            c->hb->counter++;
+            if (ti->kind == WSK_TAP_PING)
+                c->hb_asks_n++;
+            if (ti->late)
+                c->hb_late->counter++;
+            break;
+        }
         c->pings_n++;
         c->pings->counter++;
+        if (ti->late) {
+            if (!c->ping_late)
+                c->ping_late = node_new(st, c->pings, "late", STAT_DT_INT);
+            c->ping_late->counter++;
+        }
         break;
     case WSK_TAP_PONG:
+        if (ti->app) {
+            hb_nodes(st, c, ti->app, TRUE);
+            if (ti->rtt >= 0) {
+                c->hb_answered_n++;
+                node_avg_float(c->hb_rtt, (gfloat)(ti->rtt * 1000.0));
+            }
+            if (ti->late) /* an answer later than the protocol allows */
+                c->hb_late->counter++;
+            break;
+        }
         if (ti->rtt >= 0) {
             c->answered_n++;
             node_avg_float(c->ping_rtt, (gfloat)(ti->rtt * 1000.0));

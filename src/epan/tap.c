@@ -11,6 +11,11 @@ void wsk_tap_register(void)
     wsk_tap = register_tap("ws");
 }
 
+int wsk_tap_listening(void)
+{
+    return wsk_tap >= 0 && have_tap_listener(wsk_tap);
+}
+
 int wsk_tap_id(void)
 {
     return wsk_tap;
@@ -24,7 +29,7 @@ int wsk_tap_active(void)
 
 void wsk_tap_queue(packet_info *pinfo, guint32 conv, const char *client, const char *server, int kind,
                    int from_client, int opcode, guint64 len, double rtt, int close_code, int abnormal,
-                   const char *text)
+                   const char *text, const char *app, const char *what, int late)
 {
     if (wsk_tap < 0 || !have_tap_listener(wsk_tap))
         return;
@@ -41,5 +46,8 @@ void wsk_tap_queue(packet_info *pinfo, guint32 conv, const char *client, const c
     t->close_code = close_code;
     t->abnormal = abnormal;
     t->text = text ? wmem_strdup(pinfo->pool, text) : NULL;
+    t->app = app ? wmem_strdup(pinfo->pool, app) : NULL;
+    t->what = what ? wmem_strdup(pinfo->pool, what) : NULL;
+    t->late = late;
     tap_queue_packet(wsk_tap, pinfo, t);
 }

@@ -12,6 +12,8 @@ enum wsk_tap_kind {
     WSK_TAP_ACK = 5,     /* its ACK (rtt >= 0) */
     WSK_TAP_CLOSE = 6,   /* a Close frame (close_code, dir) */
     WSK_TAP_END = 7,     /* the first TCP FIN/RST of a WebSocket connection (text, abnormal) */
+    WSK_TAP_APP = 8,     /* one unit of an application protocol's message (app, what) */
+    WSK_TAP_HEARTBEAT = 9, /* a one-way application heartbeat (STOMP EOL, SignalR Ping, ka) */
 };
 
 typedef struct wsk_tap_info {
@@ -27,6 +29,10 @@ typedef struct wsk_tap_info {
     int close_code;       /* -1 when none */
     int abnormal;         /* END: no complete Close handshake */
     const char *text;     /* END: how the connection ended; else NULL */
+    const char *app;      /* APP, and PING/PONG of an application heartbeat: the protocol
+                             ("STOMP", "Socket.IO", ...; keep-alive's name for heartbeats) */
+    const char *what;     /* APP: the command/event ("SEND", "EVENT \"chat message\"") */
+    int late;             /* PING: later than the protocol or the ping cadence allows */
 } wsk_tap_info;
 
 int wsk_tap_id(void);

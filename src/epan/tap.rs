@@ -13,9 +13,12 @@ pub const PROBE: c_int = 4;
 pub const ACK: c_int = 5;
 pub const CLOSE: c_int = 6;
 pub const END: c_int = 7;
+pub const APP: c_int = 8;
+pub const HEARTBEAT: c_int = 9;
 
 extern "C" {
     pub fn wsk_tap_register();
+    fn wsk_tap_listening() -> c_int;
     /// Registers the "WebSocket/Connections" stats tree (src/epan/stats.c); call in the handoff.
     pub fn wsk_stats_register();
     /// Does the tap have a listener (else queueing an event is wasted work)?
@@ -33,7 +36,26 @@ extern "C" {
         close_code: c_int,
         abnormal: c_int,
         text: *const c_char,
+        app: *const c_char,
+        what: *const c_char,
+        late: c_int,
     );
+}
+
+/// Is any tap listener (statistics) attached to the "ws" tap?
+pub fn listening() -> bool {
+    // SAFETY: reads the registered tap id; no arguments.
+    unsafe { wsk_tap_listening() != 0 }
+}
+
+/// What an application-protocol event adds to a tap record.
+#[derive(Default)]
+pub struct AppNote<'a> {
+    /// The protocol (a message's protocol name, or keep-alive's name of a heartbeat's).
+    pub app: Option<&'a str>,
+    /// The message unit's command or event.
+    pub what: Option<&'a str>,
+    pub late: bool,
 }
 
 /// "address:port" for IPv4/IPv6 endpoints (hex for other address types).
@@ -65,6 +87,37 @@ pub unsafe fn queue(
     rtt: Option<f64>,
     close_code: Option<u16>,
     end: Option<(&str, bool)>,
+) {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        queue_note(
+            pinfo,
+            conv,
+            from,
+            kind,
+            opcode,
+            len,
+            rtt,
+            close_code,
+            end,
+            &AppNote::default(),
+        )
+    }
+}
+
+/// As [`queue`], with an application protocol's note.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn queue_note(
+    pinfo: *mut sys::packet_info,
+    conv: u32,
+    from: Option<&Endpoint>,
+    kind: c_int,
+    opcode: c_int,
+    len: u64,
+    rtt: Option<f64>,
+    close_code: Option<u16>,
+    end: Option<(&str, bool)>,
+    note: &AppNote,
 ) {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
@@ -100,6 +153,8 @@ pub unsafe fn queue(
             CString::new(server).unwrap_or_default(),
         );
         let text = end.map(|(t, _)| CString::new(t).unwrap_or_default());
+        let app = note.app.map(|t| CString::new(t).unwrap_or_default());
+        let what = note.what.map(|t| CString::new(t).unwrap_or_default());
         wsk_tap_queue(
             pinfo,
             conv,
@@ -113,6 +168,9 @@ pub unsafe fn queue(
             close_code.map_or(-1, c_int::from),
             end.is_some_and(|(_, ab)| ab) as c_int,
             text.as_ref().map_or(ptr::null(), |t| t.as_ptr()),
+            app.as_ref().map_or(ptr::null(), |t| t.as_ptr()),
+            what.as_ref().map_or(ptr::null(), |t| t.as_ptr()),
+            note.late as c_int,
         );
     }
 }

@@ -10,6 +10,7 @@ use super::pkt::*;
 use super::state::{self, conv_index, FrameRecord};
 use super::sys;
 use crate::core::anomaly::Anomaly;
+use crate::core::app::{App, Basis};
 use crate::core::closing::CloseRole;
 use crate::core::frame::{FrameHeader, LengthForm};
 use crate::fields::F;
@@ -437,14 +438,25 @@ pub(super) unsafe fn dispatch(
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
+        // The push-service protocols (Socket.IO, STOMP, SignalR, GraphQL; MQTT's heartbeats).
+        if super::app::dissect_message(msg, pinfo, tree, is_text) {
+            return;
+        }
         let Some(conv) = conv else {
             return;
         };
         let (proto, port) = {
             let st = state::capture();
             let cs = st.ws.conns.get(&conv);
+            // Decode As chose MQTT for this connection: Wireshark's MQTT dissector shows it.
+            let forced_mqtt = st.app.sessions.get(&conv).and_then(|s| s.app())
+                == Some((App::Mqtt, Basis::DecodeAs));
             (
-                cs.and_then(|c| c.hs.protocol.clone()),
+                if forced_mqtt {
+                    Some("mqtt".to_string())
+                } else {
+                    cs.and_then(|c| c.hs.protocol.clone())
+                },
                 cs.and_then(|c| c.server.as_ref().map(|e| e.port))
                     .unwrap_or(0),
             )

@@ -101,6 +101,8 @@ fn linux_zero_byte_probe_and_ack() {
             reply_to: None,
             rtt_ns: None,
             unsolicited: false,
+            app: None,
+            late: None,
         }
     );
     let (af, ev) = c.ack(t0 + 40 * MS, 1, B + 201, A + 101);
@@ -597,6 +599,8 @@ fn outcome_rst_from_the_peer_answers_the_probe() {
             reply_to: Some(pf),
             rtt_ns: Some(40_000),
             unsolicited: false,
+            app: None,
+            late: None,
         }
     );
     assert_eq!(c.t.reply_in(pf), Some(rf));
@@ -725,4 +729,25 @@ fn a_peer_rst_without_an_outstanding_probe_is_nothing() {
     assert!(ev.is_empty());
     assert_eq!(c.t.verdict(rf), None);
     assert!(c.t.unanswered(p1));
+}
+
+#[test]
+fn ws_ping_late_after_a_regular_cadence() {
+    let mut t = Tracker::new();
+    let mut at = 0;
+    let mut late = Vec::new();
+    // Pings every 500 ms, one 1.6 s gap, then on cadence again.
+    for (f, gap) in [0, 500, 500, 500, 500, 1600, 500, 500].iter().enumerate() {
+        at += gap * MS;
+        let ev = t.on_ws_control(f as u32 + 1, at, 0, true, b"p");
+        late.push(ev.late);
+        t.on_ws_control(f as u32 + 100, at + MS, 1, false, b"p");
+    }
+    assert_eq!(late.iter().filter(|l| l.is_some()).count(), 1);
+    assert_eq!(
+        late[5].as_deref(),
+        Some("ping 1.6 s after the sender's previous ping, more than 1.5 × its regular cadence of 500 ms")
+    );
+    // The pong side never pinged: it has no cadence.
+    assert!(t.verdict(6).is_none());
 }
