@@ -27,6 +27,7 @@ int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version);
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i);
 int wsk_layers_have(packet_info *pinfo, int proto);
 int wsk_proto_enabled(int proto);
+void wsk_http_ports_forget(void);
 int wsk_referenced(proto_tree *tree, int hf);
 const char *wsk_set_current_proto(packet_info *pinfo, int proto);
 void wsk_restore_current_proto(packet_info *pinfo, const char *old);

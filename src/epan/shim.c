@@ -156,23 +156,48 @@ WSK_HEUR_RET wsk_heur_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
  * is), as packet-tcp.c tries them. Read from the tables, not from the packet's layers: epan drops
  * a layer that added no tree item only when there is a tree, so the layers differ between a
  * pass with a tree and one without. */
+/* Per TCP port: 0 unknown, 1 HTTP's in tcp.port, 2 another dissector's, 3 nobody's. Looked up
+ * once per port per capture (wsk_http_ports_forget runs in the init routine: Decode As and
+ * preference changes re-dissect from scratch). */
+static guint8 wsk_port_kind_cache[65536];
+
+void wsk_http_ports_forget(void)
+{
+    memset(wsk_port_kind_cache, 0, sizeof wsk_port_kind_cache);
+}
+
+static int wsk_port_kind(dissector_table_t tcp_port, guint32 port)
+{
+    if (!port || port > 65535)
+        return 3;
+    if (!wsk_port_kind_cache[port]) {
+        dissector_handle_t h = dissector_get_uint_handle(tcp_port, port);
+        wsk_port_kind_cache[port] = !h ? 3 : h == wsk_http_handle ? 1 : 2;
+    }
+    return wsk_port_kind_cache[port];
+}
+
 int wsk_http_owns_segment(packet_info *pinfo)
 {
     static dissector_table_t tcp_port = NULL;
-    if (!wsk_http_handle || !wsk_ws_handle)
+    if (!wsk_http_handle || !wsk_ws_handle || pinfo->ptype != PT_TCP)
         return 0;
     if (!tcp_port)
         tcp_port = find_dissector_table("tcp.port");
     if (!tcp_port)
         return 0;
+    /* TCP tries the lower port first: HTTP owns the segment when that port is HTTP's, or when it
+     * is nobody's and the higher one is HTTP's. The cheap test first, the conversation after. */
+    guint32 lo = MIN(pinfo->srcport, pinfo->destport), hi = MAX(pinfo->srcport, pinfo->destport);
+    int k = wsk_port_kind(tcp_port, lo);
+    if (k == 3)
+        k = wsk_port_kind(tcp_port, hi);
+    if (k != 1)
+        return 0;
     conversation_t *conv = find_conversation_pinfo(pinfo, 0);
     if (conv && conversation_get_dissector(conv, pinfo->num))
         return 0;
-    guint32 lo = MIN(pinfo->srcport, pinfo->destport), hi = MAX(pinfo->srcport, pinfo->destport);
-    dissector_handle_t h = lo ? dissector_get_uint_handle(tcp_port, lo) : NULL;
-    if (!h && hi)
-        h = dissector_get_uint_handle(tcp_port, hi);
-    return h == wsk_http_handle;
+    return 1;
 }
 
 static gboolean wsk_tcp_bool_pref(const char *name, gboolean dflt)

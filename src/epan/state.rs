@@ -542,6 +542,8 @@ pub fn clear() {
     // Replace, not clear: the old maps' memory is freed (memcheck finds nothing at exit).
     *capture() = Capture::default();
     *convs() = Convs::default();
+    // SAFETY: clears the shim's per-port cache; no packet is being dissected in init/cleanup.
+    unsafe { sys::wsk_http_ports_forget() };
 }
 
 // ------------------------------------------------------------------ conversation indexes
