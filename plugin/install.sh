@@ -44,7 +44,7 @@ for d in "$here"/plugins/*/epan/ws_keepalive.so; do
 done
 have=${have#, }
 
-# Wireshark's own folders (tshark -G folders: "Personal Plugins:<tab>/home/u/.local/lib/...").
+# Wireshark's own folders (tshark -G folders: "Personal Plugins:<tab>$HOME/.local/lib/...").
 folder() {
     "$tshark" -G folders 2>/dev/null | sed -n "s/^$1:[[:space:]]*//p" | head -n 1
 }
