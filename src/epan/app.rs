@@ -11,7 +11,7 @@ use std::os::raw::{c_int, c_uint};
 use std::ptr;
 
 use super::app_reg::{ei, ett, hf, proto, proto_index, ETT_HEADER, ETT_JSON};
-use super::pkt::{copy_captured, cstring, src_endpoint, visited, Item, Pinfo, Tree, Tvb};
+use super::pkt::{captured, cstring, src_endpoint, visited, Item, Pinfo, Tree, Tvb};
 use super::state::{self, conv_index};
 use super::sys;
 use crate::core::app::issue::Issue;
@@ -62,16 +62,17 @@ unsafe fn dissect(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool, forced: Opt
             return false;
         };
         let key = ((*pinfo).num, next_ordinal(pinfo));
-        let bytes = copy_captured(msg, 0, MAX_APP_MESSAGE);
+        // Borrowed from the message's tvb (lives for this packet's dissection): no copy per message.
+        let bytes = captured(msg, 0, MAX_APP_MESSAGE);
         let ctx = if visited(pinfo) {
             state::capture().app.msgs.get(&key).cloned()
         } else {
-            first_pass(pinfo, conv, key, &bytes, is_text, forced)
+            first_pass(pinfo, conv, key, bytes, is_text, forced)
         };
         let Some(ctx) = ctx else {
             return false;
         };
-        tap_labels(pinfo, conv, &bytes, is_text, &ctx);
+        tap_labels(pinfo, conv, bytes, is_text, &ctx);
         let Some(p) = proto_index(ctx.app) else {
             return false;
         };
@@ -93,13 +94,11 @@ unsafe fn dissect(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool, forced: Opt
         );
         let info = match ctx.app {
             App::EngineIo | App::SocketIo => {
-                show_engineio(msg, pinfo, tree, &bytes, is_text, &ctx, key)
+                show_engineio(msg, pinfo, tree, bytes, is_text, &ctx, key)
             }
-            App::Stomp => show_stomp(msg, pinfo, tree, &bytes, &ctx),
-            App::SignalR => show_signalr(msg, pinfo, tree, &bytes, &ctx),
-            App::GraphqlTransportWs | App::GraphqlWs => {
-                show_graphql(msg, pinfo, tree, &bytes, &ctx)
-            }
+            App::Stomp => show_stomp(msg, pinfo, tree, bytes, &ctx),
+            App::SignalR => show_signalr(msg, pinfo, tree, bytes, &ctx),
+            App::GraphqlTransportWs | App::GraphqlWs => show_graphql(msg, pinfo, tree, bytes, &ctx),
             App::Mqtt => String::new(),
         };
         if !info.is_empty() {
@@ -311,7 +310,7 @@ unsafe fn expert(pinfo: Pinfo, item: Item, issues: &[Issue]) {
 }
 
 fn text(bytes: &[u8], span: (usize, usize)) -> String {
-    String::from_utf8_lossy(&bytes[span.0..span.1]).into_owned()
+    String::from_utf8_lossy(bytes[span.0..span.1]).into_owned()
 }
 
 fn preview(s: &str) -> String {
@@ -386,7 +385,7 @@ unsafe fn json_field(
     // SAFETY: the caller's contract; span lies inside the message.
     unsafe {
         let it = add_str(tree, hfid, tvb, span, &text(bytes, span));
-        if let Ok(v) = json::parse(&bytes[span.0..span.1]) {
+        if let Ok(v) = json::parse(bytes[span.0..span.1]) {
             if matches!(v.kind, Kind::Object | Kind::Array) {
                 let sub = sys::proto_item_add_subtree(it, ett(ETT_JSON));
                 for (k, m) in v.members() {

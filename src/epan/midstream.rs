@@ -95,12 +95,10 @@ pub unsafe fn feed_from_http(pinfo: Pinfo) {
         };
         let frame = (*pinfo).num;
         // With heuristics tried first, TCP's heuristic fed it already (before HTTP had it).
-        if state::capture()
-            .mid
-            .conns
-            .get(&conv)
-            .is_some_and(|m| m.last_fed >= frame)
-        {
+        // Nothing more to learn (the same test `feed` makes first): no copy, no sequence lookup.
+        if state::capture().mid.conns.get(&conv).is_some_and(|m| {
+            m.last_fed >= frame || m.claimed || m.http || m.det.verdict() == Verdict::NotWebSocket
+        }) {
             return;
         }
         let payload = copy_captured(
