@@ -310,7 +310,7 @@ unsafe fn expert(pinfo: Pinfo, item: Item, issues: &[Issue]) {
 }
 
 fn text(bytes: &[u8], span: (usize, usize)) -> String {
-    String::from_utf8_lossy(bytes[span.0..span.1]).into_owned()
+    String::from_utf8_lossy(&bytes[span.0..span.1]).into_owned()
 }
 
 fn preview(s: &str) -> String {
@@ -385,7 +385,7 @@ unsafe fn json_field(
     // SAFETY: the caller's contract; span lies inside the message.
     unsafe {
         let it = add_str(tree, hfid, tvb, span, &text(bytes, span));
-        if let Ok(v) = json::parse(bytes[span.0..span.1]) {
+        if let Ok(v) = json::parse(&bytes[span.0..span.1]) {
             if matches!(v.kind, Kind::Object | Kind::Array) {
                 let sub = sys::proto_item_add_subtree(it, ett(ETT_JSON));
                 for (k, m) in v.members() {
