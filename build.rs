@@ -138,7 +138,7 @@ fn main() {
              register_init_routine|register_cleanup_routine|register_postdissector|\
              prefs_register_protocol|prefs_register_uint_preference|prefs_register_bool_preference|wsk_.*",
         )
-        .allowlist_type("field_display_e|hf_register_info|ei_register_info|value_string|range_string|true_false_string|packet_info|conversation_t|field_info")
+        .allowlist_type("field_display_e|hf_register_info|ei_register_info|value_string|range_string|true_false_string|packet_info|conversation_t|field_info|wsk_pdu_ctx")
         .allowlist_var("ENC_.*|COL_.*|BASE_.*|PI_.*|FT_.*|HEURISTIC_.*|DESEGMENT_.*")
         // 4.4+ headers: bindgen cannot lay this union out (harmless for 4.0).
         .opaque_type("wtap_pseudo_header")

@@ -23,6 +23,13 @@ void wsk_set_handles(dissector_handle_t ws, dissector_handle_t http);
 dissector_handle_t wsk_make_ws_handle(int proto, int named);
 void wsk_add_heuristic(const char *internal_name, int proto);
 guint32 wsk_tcpinfo_seq(const void *tcpinfo);
+/* What wsk_dissect_ws hands tcp_dissect_pdus for its callbacks: TCP's tcpinfo (or NULL) and the
+ * connection index wsk_rs_prepare looked up for this packet (have_conv 0: none). */
+struct wsk_pdu_ctx {
+    const void *tcpinfo;
+    int have_conv;
+    guint32 conv;
+};
 int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version);
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i);
 int wsk_layers_have(packet_info *pinfo, int proto);
@@ -33,6 +40,6 @@ const char *wsk_set_current_proto(packet_info *pinfo, int proto);
 void wsk_restore_current_proto(packet_info *pinfo, const char *old);
 void wsk_info_append(packet_info *pinfo, const char *str);
 int wsk_tree_has_room(proto_tree *tree, unsigned n);
-int wsk_http_owns_segment(packet_info *pinfo);
+int wsk_http_owns_segment(packet_info *pinfo, int check_conversation);
 guint32 wsk_tcp_sub_seq(packet_info *pinfo, guint32 raw);
 void wsk_claim_conversation(packet_info *pinfo, guint32 from);

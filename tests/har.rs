@@ -48,7 +48,10 @@ fn tmp(name: &str) -> PathBuf {
 
 /// Run `scripts/ws-messages --har OUT CAPTURE extra...`; returns OUT's path.
 fn export(capture: &str, extra: &[&str]) -> PathBuf {
-    let out = tmp(&capture.replace(".pcapng", ".har"));
+    // One file per call: the tests run in parallel threads and several export the same capture.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = tmp(&capture.replace(".pcapng", &format!(".{n}.har")));
     let st = Command::new(common::root().join("scripts/ws-messages"))
         .arg("--har")
         .arg(&out)

@@ -14,6 +14,24 @@ const ELLIPSIS: char = '…';
 /// Up to 40 chars of `bytes` decoded lossily as UTF-8, control characters
 /// replaced by '.', "…" appended if cut (or if `more` bytes exist).
 pub fn text_preview(bytes: &[u8], more: bool) -> String {
+    let mut out = Vec::with_capacity(TEXT_PREVIEW_CHARS + 3);
+    push_text_preview(&mut out, bytes, more);
+    utf8(out)
+}
+
+/// Bytes this module wrote: UTF-8 by construction (ASCII, `str`s and encoded `char`s).
+fn utf8(out: Vec<u8>) -> String {
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut b = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+}
+
+/// [`text_preview`], appended to `out` as UTF-8. Never writes a NUL (control characters
+/// become '.').
+fn push_text_preview(out: &mut Vec<u8>, bytes: &[u8], more: bool) {
     // 41 characters never take more than 4 bytes each (a lossy decoder turns at most 3 bytes into
     // one U+FFFD), so decoding this prefix gives the same first 41 characters as the whole
     // payload; a cut in the middle of a character can only touch the 42nd or later.
@@ -26,50 +44,51 @@ pub fn text_preview(bytes: &[u8], more: bool) -> String {
         for (d, &b) in buf.iter_mut().zip(shown) {
             *d = if b < b' ' || b == 0x7f { b'.' } else { b };
         }
-        let mut out = String::with_capacity(shown.len() + 3);
-        // ASCII in, ASCII out: always valid UTF-8.
-        out.push_str(std::str::from_utf8(&buf[..shown.len()]).unwrap_or_default());
+        out.extend_from_slice(&buf[..shown.len()]);
         if more || bytes.len() > shown.len() {
-            out.push(ELLIPSIS);
+            push_char(out, ELLIPSIS);
         }
-        return out;
+        return;
     }
     let head = bytes.get(..PREFIX).unwrap_or(bytes);
     let decoded = String::from_utf8_lossy(head);
-    let mut out = String::with_capacity(TEXT_PREVIEW_CHARS + 3);
     let mut chars = decoded.chars();
     for c in chars.by_ref().take(TEXT_PREVIEW_CHARS) {
-        out.push(if c < ' ' || c == '\x7f' { '.' } else { c });
+        push_char(out, if c < ' ' || c == '\x7f' { '.' } else { c });
     }
     if more || chars.next().is_some() || head.len() < bytes.len() {
-        out.push(ELLIPSIS);
+        push_char(out, ELLIPSIS);
     }
-    out
 }
 
 /// Up to 16 bytes as lowercase hex separated by spaces, "…" if more.
 pub fn hex_preview(bytes: &[u8], more: bool) -> String {
+    let mut out = Vec::with_capacity(HEX_PREVIEW_BYTES * 3 + 4);
+    push_hex_preview(&mut out, bytes, more);
+    utf8(out)
+}
+
+/// [`hex_preview`], appended to `out`.
+fn push_hex_preview(out: &mut Vec<u8>, bytes: &[u8], more: bool) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let shown = bytes.get(..HEX_PREVIEW_BYTES).unwrap_or(bytes);
-    let mut out = String::with_capacity(HEX_PREVIEW_BYTES * 3 + 4);
     for (i, b) in shown.iter().enumerate() {
         if i > 0 {
-            out.push(' ');
+            out.push(b' ');
         }
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
+        out.push(HEX[(b >> 4) as usize]);
+        out.push(HEX[(b & 15) as usize]);
     }
     if more || bytes.len() > shown.len() {
-        if !out.is_empty() {
-            out.push(' ');
+        if !shown.is_empty() {
+            out.push(b' ');
         }
-        out.push(ELLIPSIS);
+        push_char(out, ELLIPSIS);
     }
-    out
 }
 
 /// `n` in decimal (what `format!("{n}")` writes, without the formatting machinery).
-fn push_decimal(out: &mut String, mut n: u64) {
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -80,12 +99,11 @@ fn push_decimal(out: &mut String, mut n: u64) {
             break;
         }
     }
-    // Digits only: always valid UTF-8.
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// " [FIN RSV1 ... MASKED]" for the bits that are set (nothing when none is).
-fn push_flags(out: &mut String, hdr: &FrameHeader) {
+fn push_flags(out: &mut Vec<u8>, hdr: &FrameHeader) {
     let names = [
         (hdr.fin, "FIN"),
         (hdr.rsv1, "RSV1"),
@@ -96,20 +114,22 @@ fn push_flags(out: &mut String, hdr: &FrameHeader) {
     let mut first = true;
     for (on, name) in names {
         if on {
-            out.push_str(if first { " [" } else { " " });
-            out.push_str(name);
+            out.extend_from_slice(if first { b" [" } else { b" " });
+            out.extend_from_slice(name.as_bytes());
             first = false;
         }
     }
     if !first {
-        out.push(']');
+        out.push(b']');
     }
 }
 
-fn preview(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> Option<String> {
+/// " {preview}" of the payload, appended to `out` (nothing for an empty payload).
+fn push_preview(out: &mut Vec<u8>, o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) {
     if payload.is_empty() {
-        return None;
+        return;
     }
+    out.push(b' ');
     let more = hdr.payload_len > payload.len() as u64;
     let is_text = match hdr.opcode {
         OpCode::Data(Data::Text) => true,
@@ -117,7 +137,7 @@ fn preview(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> Option<String
         _ => false,
     };
     if is_text {
-        return Some(text_preview(payload, more));
+        return push_text_preview(out, payload, more);
     }
     if hdr.opcode == OpCode::Control(Control::Close) {
         let parsed;
@@ -129,34 +149,40 @@ fn preview(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> Option<String
             }
         };
         if let Some(code) = close.code {
-            let mut s = format!("code={code} ({})", close_code_name(code));
+            out.extend_from_slice(b"code=");
+            push_decimal(out, u64::from(code));
+            out.extend_from_slice(b" (");
+            out.extend_from_slice(close_code_name(code).as_bytes());
+            out.push(b')');
             if let Some(reason) = &close.reason {
-                s.push_str(" reason=");
-                s.push_str(&text_preview(reason, more));
+                out.extend_from_slice(b" reason=");
+                push_text_preview(out, reason, more);
             }
-            return Some(s);
+            return;
         }
     }
-    Some(hex_preview(payload, more))
+    push_hex_preview(out, payload, more);
 }
 
 /// Info-column text for one frame:
 /// "{Label}.{msg_index} {TypeName} [flags] len={payload_len} {preview}".
 pub fn frame_info(o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) -> String {
-    let mut s = String::with_capacity(112);
-    s.push_str(o.dir.label());
-    s.push('.');
-    push_decimal(&mut s, u64::from(o.msg_index));
-    s.push(' ');
-    s.push_str(hdr.opcode.name());
-    push_flags(&mut s, hdr);
-    s.push_str(" len=");
-    push_decimal(&mut s, hdr.payload_len);
-    if let Some(p) = preview(o, hdr, payload) {
-        s.push(' ');
-        s.push_str(&p);
-    }
-    s
+    let mut s = Vec::with_capacity(112);
+    push_frame_info(&mut s, o, hdr, payload);
+    utf8(s)
+}
+
+/// [`frame_info`] as UTF-8, appended to `out` (a buffer the caller reuses). Never writes a NUL.
+pub fn push_frame_info(out: &mut Vec<u8>, o: &FrameOutcome, hdr: &FrameHeader, payload: &[u8]) {
+    out.extend_from_slice(o.dir.label().as_bytes());
+    out.push(b'.');
+    push_decimal(out, u64::from(o.msg_index));
+    out.push(b' ');
+    out.extend_from_slice(hdr.opcode.name().as_bytes());
+    push_flags(out, hdr);
+    out.extend_from_slice(b" len=");
+    push_decimal(out, hdr.payload_len);
+    push_preview(out, o, hdr, payload);
 }
 
 #[cfg(test)]
@@ -370,9 +396,9 @@ mod tests {
             u64::MAX,
             1_000_000_007,
         ] {
-            let mut s = String::new();
+            let mut s = Vec::new();
             push_decimal(&mut s, n);
-            assert_eq!(s, n.to_string());
+            assert_eq!(s, n.to_string().as_bytes());
         }
     }
 }

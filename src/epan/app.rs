@@ -6,7 +6,6 @@
 //! A revisit dissects the message's bytes with what the first pass stored for it (`MsgCtx`), so
 //! every pass and click order shows the same. Offsets given to Wireshark lie inside the message
 //! tvb (a real-data tvb: captured = reported), so nothing here can throw.
-use std::ffi::c_void;
 use std::os::raw::{c_int, c_uint};
 use std::ptr;
 
@@ -25,47 +24,50 @@ const MAX_APP_MESSAGE: usize = 16 * 1024 * 1024;
 /// JSON subtree limits: depth and items per message.
 const JSON_DEPTH: usize = 8;
 const JSON_ITEMS: u32 = 512;
-/// Key of the per-packet message counter in the packet pool (key 0 is the frame ordinal's).
-const ORDINAL_KEY: u32 = 0x4150;
-
-unsafe fn next_ordinal(pinfo: Pinfo) -> u32 {
-    // SAFETY: the caller's contract: pinfo is the live packet's; the packet pool lives as long.
-    unsafe {
-        let p = proto(ENGINEIO).max(0);
-        let cur = sys::p_get_proto_data((*pinfo).pool, pinfo, p, ORDINAL_KEY) as usize;
-        sys::p_set_proto_data(
-            (*pinfo).pool,
-            pinfo,
-            p,
-            ORDINAL_KEY,
-            (cur + 1) as *mut c_void,
-        );
-        cur as u32
-    }
-}
-
 /// A completed WebSocket data message (from tree.rs): dissect it when its connection speaks one
 /// of the push-service protocols. Returns true when it took the message (MQTT never: Wireshark's
-/// dissector shows it, and only its heartbeats are fed).
-pub(super) unsafe fn dissect_message(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool) -> bool {
+/// dissector shows it, and only its heartbeats are fed). `ordinal` is the WebSocket frame's
+/// ordinal in the packet (the frame that completes the message): with the frame number it names
+/// the message in every pass.
+pub(super) unsafe fn dissect_message(
+    msg: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    conv: Option<u32>,
+    ordinal: u32,
+    is_text: bool,
+) -> bool {
     // SAFETY: the caller's contract: the live message tvb, pinfo and tree of this packet.
-    unsafe { dissect(msg, pinfo, tree, is_text, None) }
+    unsafe { dissect(msg, pinfo, tree, conv, ordinal, is_text, None) }
 }
 
-unsafe fn dissect(msg: Tvb, pinfo: Pinfo, tree: Tree, is_text: bool, forced: Option<App>) -> bool {
+unsafe fn dissect(
+    msg: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    conv: Option<u32>,
+    ordinal: u32,
+    is_text: bool,
+    forced: Option<App>,
+) -> bool {
     // SAFETY: the caller's contract: the live message tvb, pinfo and tree of this packet.
     unsafe {
         if proto(ENGINEIO) < 0 && proto(STOMP) < 0 && proto(SIGNALR) < 0 && proto(GRAPHQL) < 0 {
             return false;
         }
-        let Some(conv) = conv_index(pinfo, true) else {
+        let Some(conv) = conv.or_else(|| conv_index(pinfo, true)) else {
             return false;
         };
-        let key = ((*pinfo).num, next_ordinal(pinfo));
+        let key = ((*pinfo).num, ordinal);
         // Borrowed from the message's tvb (lives for this packet's dissection): no copy per message.
         let bytes = captured(msg, 0, MAX_APP_MESSAGE);
         let ctx = if visited(pinfo) {
-            state::capture().app.msgs.get(&key).cloned()
+            let cap = state::capture();
+            // A connection that speaks none of them (its first pass stored no message): no lookup.
+            if cap.app.given_up.contains_key(&conv) {
+                return false;
+            }
+            cap.app.msgs.get(&key).cloned()
         } else {
             first_pass(pinfo, conv, key, bytes, is_text, forced)
         };
@@ -168,20 +170,22 @@ unsafe fn first_pass(
 ) -> Option<MsgCtx> {
     // SAFETY: the caller's contract: pinfo is the live packet's.
     unsafe {
-        let src = src_endpoint(pinfo);
         let (ctx, acts) = {
             let mut guard = state::capture();
             let cap = &mut *guard;
             // Decode As ("ws.app.port"): the server's port first, else the lower one.
             let (sp, dp) = ((*pinfo).srcport, (*pinfo).destport);
-            let server_port = cap
-                .ws
-                .conns
-                .get(&conv)
-                .and_then(|c| c.server.as_ref().map(|e| e.port));
+            let c = cap.ws.conns.get(&conv);
+            let server_port = c.and_then(|c| c.server.as_ref().map(|e| e.port));
             let ports = [server_port.unwrap_or(0), sp.min(dp), sp.max(dp)];
+            // Decided to be none of them, with no Decode As for these ports: nothing to do (the
+            // same ports were looked up when it was decided; Decode As does not change in a pass).
+            if forced.is_none() && cap.app.given_up.get(&conv) == Some(&ports) {
+                return None;
+            }
             let forced = forced.or_else(|| super::app_reg::decode_as(&ports));
-            let (protocol, target, from_client) = match cap.ws.conns.get(&conv) {
+            let src = src_endpoint(pinfo);
+            let (protocol, target, from_client) = match c {
                 Some(c) => {
                     let known = c.hs.response_frame.is_some();
                     let from_client = match (&c.client, &c.server) {
@@ -190,19 +194,23 @@ unsafe fn first_pass(
                         (None, None) => true,
                     };
                     (
-                        c.hs.protocol.clone().filter(|_| known),
-                        c.hs.target.clone().filter(|_| known),
+                        c.hs.protocol.as_deref().filter(|_| known),
+                        c.hs.target.as_deref().filter(|_| known),
                         from_client,
                     )
                 }
                 None => (None, None, true),
             };
-            let hs = HandshakeInfo {
-                protocol: protocol.as_deref(),
-                target: target.as_deref(),
-            };
+            let hs = HandshakeInfo { protocol, target };
             let session = cap.app.sessions.entry(conv).or_default();
-            let (ctx, acts) = session.on_message(key, bytes, is_text, from_client, &hs, forced)?;
+            let got = session.on_message(key, bytes, is_text, from_client, &hs, forced);
+            if session.given_up() {
+                cap.app.given_up.insert(conv, ports);
+            } else {
+                // Decode As can still name a protocol for a connection decided to be none.
+                cap.app.given_up.remove(&conv);
+            }
+            let (ctx, acts) = got?;
             if let Some((pkey, _, _)) = ctx.attachment_of {
                 cap.app.attachments.entry(pkey).or_default().push(key.0);
             }

@@ -20,8 +20,13 @@ use super::tree::{build_tree, dispatch, message_tvb, Shown};
 use crate::core::anomaly::Anomaly;
 use crate::core::backlog::Kind;
 use crate::core::frame::{parse_header, FrameHeader, Status};
-use crate::core::info::frame_info;
+use crate::core::info::push_frame_info;
 use crate::core::resync::SkipKind;
+
+thread_local! {
+    /// The Info text of the frame being dissected (its allocation reused frame after frame).
+    static INFO_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
 
 /// Frames of one packet that get a tree of their own (see `dissect_pdu_inner`).
 const MAX_TREES_PER_PACKET: u32 = 2000;
@@ -58,9 +63,16 @@ pub unsafe extern "C" fn wsk_rs_prepare(
     _tree: Tree,
     have_seq: c_int,
     seq: u32,
+    ctx: *mut sys::wsk_pdu_ctx,
 ) -> c_int {
-    // SAFETY: Wireshark (through shim.c) passes the live tvb, pinfo and tree of this packet.
+    // SAFETY: Wireshark (through shim.c) passes the live tvb, pinfo and tree of this packet, and
+    // shim.c its own live context for the frame callbacks.
     guard("wsk_rs_prepare", 0, || unsafe {
+        let conv = conv_index(pinfo, true);
+        if let (Some(c), false) = (conv, ctx.is_null()) {
+            (*ctx).have_conv = 1;
+            (*ctx).conv = c;
+        }
         // HTTP may call us for the bytes after a 101 in the same segment, before the postdissector
         // has seen the 101: learn the handshake now (first pass; once per frame).
         super::handshake::learn(pinfo);
@@ -74,7 +86,7 @@ pub unsafe extern "C" fn wsk_rs_prepare(
         }
         // A connection recognised mid-stream: a segment may begin with the rest of a frame that
         // began before the capture (counted on the first pass, used by wsk_rs_pdu_len).
-        if let Some(conv) = conv_index(pinfo, true) {
+        if let Some(conv) = conv {
             if super::midstream::is_midstream(conv) {
                 if !visited(pinfo) {
                     let payload = captured(tvb, 0, 64 * 1024);
@@ -95,7 +107,7 @@ pub unsafe extern "C" fn wsk_rs_prepare(
         // (reserved opcode / fragmented Close), so such bytes up to the 101 are HTTP's as well;
         // after the 101 they are frames, whatever they look like.
         let num = (*pinfo).num;
-        let Some(conv) = conv_index(pinfo, true) else {
+        let Some(conv) = conv else {
             return 0;
         };
         let st = state::capture();
@@ -135,8 +147,26 @@ unsafe fn first_pass_resync(tvb: Tvb, pinfo: Pinfo, conv: u32, seq: u32) {
 /// The TCP sequence number of the tvb's first byte, when TCP handed it to us (`data` is then
 /// TCP's `struct tcpinfo`, passed on by the C dissector; NULL otherwise).
 unsafe fn tvb_seq(data: *mut c_void) -> Option<u32> {
-    // SAFETY: the caller's contract: `data` is NULL or TCP's live `struct tcpinfo`.
-    (!data.is_null()).then(|| unsafe { sys::wsk_tcpinfo_seq(data) })
+    // SAFETY: the caller's contract: `data` is shim.c's live `struct wsk_pdu_ctx`, whose
+    // `tcpinfo` is NULL or TCP's live `struct tcpinfo`.
+    unsafe {
+        let ctx = data as *const sys::wsk_pdu_ctx;
+        let ti = if ctx.is_null() {
+            std::ptr::null()
+        } else {
+            (*ctx).tcpinfo
+        };
+        (!ti.is_null()).then(|| sys::wsk_tcpinfo_seq(ti))
+    }
+}
+
+/// The connection wsk_rs_prepare looked up for this packet (`data` as in [`tvb_seq`]).
+unsafe fn ctx_conv(data: *mut c_void) -> Option<u32> {
+    // SAFETY: the caller's contract: `data` is NULL or shim.c's live `struct wsk_pdu_ctx`.
+    unsafe {
+        let ctx = data as *const sys::wsk_pdu_ctx;
+        (!ctx.is_null() && (*ctx).have_conv != 0).then(|| (*ctx).conv)
+    }
 }
 
 /// `tcp_dissect_pdus` length callback: the whole frame's length, 0 for "need more bytes".
@@ -213,18 +243,24 @@ pub unsafe extern "C" fn wsk_rs_pdu(
 ) -> c_int {
     // SAFETY: tcp_dissect_pdus passes the live PDU tvb, pinfo and tree.
     guard("wsk_rs_pdu", 0, || unsafe {
-        dissect_pdu_inner(tvb, pinfo, tree, tvb_seq(data))
+        dissect_pdu_inner(tvb, pinfo, tree, tvb_seq(data), ctx_conv(data))
     })
 }
 
-unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>) -> c_int {
+unsafe fn dissect_pdu_inner(
+    tvb: Tvb,
+    pinfo: Pinfo,
+    tree: Tree,
+    seq: Option<u32>,
+    conv: Option<u32>,
+) -> c_int {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
         let reported = sys::tvb_reported_length(tvb) as c_int;
         let ordinal = next_ordinal(pinfo);
-        // The connection, looked up once for everything this frame does.
-        let conv = conv_index(pinfo, true);
+        // The connection, looked up once for everything this packet does.
+        let conv = conv.or_else(|| conv_index(pinfo, true));
         let first_in_packet = ordinal == 0;
         if first_in_packet {
             sys::col_set_str((*pinfo).cinfo, sys::COL_PROTOCOL as c_int, c"WS".as_ptr());
@@ -315,13 +351,17 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
         if tree.is_null() && !has_cols {
             let msg = message_tvb(tvb, pinfo, &hdr, &rec, &s);
             if !msg.is_null() {
-                dispatch(msg, pinfo, tree, conv, rec.outcome.msg_type == 1);
+                dispatch(msg, pinfo, tree, conv, ordinal, rec.outcome.msg_type == 1);
             }
             return reported;
         }
-        // No NUL inside: previews show control characters as '.'. The string's buffer is reused.
-        let info_c =
-            std::ffi::CString::new(frame_info(&rec.outcome, &hdr, preview)).unwrap_or_default();
+        // No NUL inside: previews show control characters as '.'. One buffer for every frame
+        // (taken, so a nested dissection gets its own, and put back at the end).
+        let mut info_buf = INFO_BUF.take();
+        info_buf.clear();
+        push_frame_info(&mut info_buf, &rec.outcome, &hdr, preview);
+        info_buf.push(0);
+        let info_c = std::ffi::CStr::from_bytes_with_nul(&info_buf).unwrap_or_default();
         if has_cols {
             sys::wsk_info_append(pinfo, info_c.as_ptr());
         }
@@ -331,18 +371,19 @@ unsafe fn dissect_pdu_inner(tvb: Tvb, pinfo: Pinfo, tree: Tree, seq: Option<u32>
         if tree.is_null() {
             let msg = message_tvb(tvb, pinfo, &hdr, &rec, &s);
             if !msg.is_null() {
-                dispatch(msg, pinfo, tree, conv, rec.outcome.msg_type == 1);
+                dispatch(msg, pinfo, tree, conv, ordinal, rec.outcome.msg_type == 1);
             }
         } else if ordinal < MAX_TREES_PER_PACKET && tree_has_room(tree, 64) {
-            let msg = build_tree(tvb, pinfo, tree, &hdr, &rec, &s, &info_c);
+            let msg = build_tree(tvb, pinfo, tree, &hdr, &rec, &s, info_c);
             if !msg.is_null() {
-                dispatch(msg, pinfo, tree, conv, rec.outcome.msg_type == 1);
+                dispatch(msg, pinfo, tree, conv, ordinal, rec.outcome.msg_type == 1);
             }
         } else if ordinal == MAX_TREES_PER_PACKET {
             let ti = sys::proto_tree_add_item(tree, proto_ws(), tvb, 0, 0, sys::ENC_NA as c_uint);
             let note = c", further frames of this packet are in the Info column only";
             sys::proto_item_append_text(ti, c"%s".as_ptr(), note.as_ptr());
         }
+        INFO_BUF.set(info_buf);
         reported
     }
 }

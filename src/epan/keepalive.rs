@@ -11,7 +11,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::ids::{
     ei_ka, hf_ka, proto_ka, EI_LATE, EI_UNANSWERED, EI_UNSOLICITED, EI_VERDICT, ETT_KA,
 };
-use super::pkt::{frame_tvb, src_endpoint, tcp_segment, tree_has_room, visited};
+use super::pkt::{
+    frame_tvb, src_endpoint, tcp_segment, tree_has_room, visited, Segment as TcpSegment,
+};
 use super::state::{self, conv_index};
 use super::sys;
 use crate::core::app::session::HbAction;
@@ -37,35 +39,37 @@ unsafe fn time_ns(pinfo: Pinfo) -> i64 {
 
 /// First pass: feed this packet's TCP segment to its connection's tracker (once per frame).
 /// Called early by the WebSocket dissector (to recognise a one-byte probe) and by the postdissector.
-pub unsafe fn feed_tcp(pinfo: Pinfo) {
+pub unsafe fn feed_tcp(pinfo: Pinfo) -> Option<(TcpSegment, Option<u32>)> {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
         if proto_ka() < 0 || visited(pinfo) {
-            return;
+            return None;
         }
         let frame = (*pinfo).num;
         if state::capture().ka.last_fed >= frame {
-            return;
+            return None;
         }
-        let Some(seg) = tcp_segment(pinfo, frame_tvb(pinfo)) else {
-            return;
-        };
-        let conv = if seg.hdr.flags & u16::from(F_SYN) != 0 {
+        let tcp = tcp_segment(pinfo, frame_tvb(pinfo))?;
+        let syn = tcp.hdr.flags & u16::from(F_SYN) != 0;
+        let conv = if syn {
             state::conv_after_syn(pinfo)
         } else {
             conv_index(pinfo, false)
         };
+        // This packet's own index (a SYN's is the earlier one: see conv_after_syn).
+        let found = Some((tcp, conv.filter(|_| !syn)));
         let Some(conv) = conv else {
-            return;
+            return found;
         };
+        let seg = tcp;
         let ep = src_endpoint(pinfo);
         let t = time_ns(pinfo);
         let flags = seg.hdr.flags;
         let mut guard = state::capture();
         let cap = &mut *guard;
         if frame <= cap.ka.last_fed {
-            return;
+            return found;
         }
         cap.ka.last_fed = frame;
         // How a WebSocket connection ended: its first FIN or RST.
@@ -94,6 +98,7 @@ pub unsafe fn feed_tcp(pinfo: Pinfo) {
                 .1
                 .extend(evs);
         }
+        found
     }
 }
 

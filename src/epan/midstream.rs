@@ -12,7 +12,9 @@
 use std::sync::Arc;
 
 use super::ids::{PREF_MAX_INFLATE, PREF_MAX_MESSAGE};
-use super::pkt::{copy_captured, dst_endpoint, frame_tvb, src_endpoint, tcp_segment, visited};
+use super::pkt::{
+    copy_captured, dst_endpoint, frame_tvb, src_endpoint, tcp_segment, visited, Segment,
+};
 use super::state::{self, conv_index, Capture, Endpoint, MidConn, MidUnit, Skip};
 use super::sys;
 use crate::core::backlog::{Kind, Resume};
@@ -76,21 +78,23 @@ pub unsafe fn heuristic(
 /// first frame with something to show; the deciding segment itself was HTTP's on this pass, so
 /// one pass shows the connection from the next segment (`-2` and the GUI from the first frame
 /// boundary, as elsewhere).
-pub unsafe fn feed_from_http(pinfo: Pinfo) {
+pub unsafe fn feed_from_http(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
     // SAFETY: the caller's contract: pinfo is the live packet's, as Wireshark passed it to the
     // postdissector; the frame's tvb is read within its captured length.
     unsafe {
-        if visited(pinfo) || sys::wsk_http_owns_segment(pinfo) == 0 {
+        // The ports' test first (a table lookup cached per port), the conversation's after the
+        // state's: most segments of an HTTP connection stop at the state.
+        if visited(pinfo) || sys::wsk_http_owns_segment(pinfo, 0) == 0 {
             return;
         }
         let frame_tvb = frame_tvb(pinfo);
-        let Some(seg) = tcp_segment(pinfo, frame_tvb) else {
+        let Some(seg) = known.map(|k| k.0).or_else(|| tcp_segment(pinfo, frame_tvb)) else {
             return;
         };
         if seg.hdr.payload_len == 0 {
             return;
         }
-        let Some(conv) = conv_index(pinfo, true) else {
+        let Some(conv) = known.and_then(|k| k.1).or_else(|| conv_index(pinfo, true)) else {
             return;
         };
         let frame = (*pinfo).num;
@@ -99,6 +103,9 @@ pub unsafe fn feed_from_http(pinfo: Pinfo) {
         if state::capture().mid.conns.get(&conv).is_some_and(|m| {
             m.last_fed >= frame || m.claimed || m.http || m.det.verdict() == Verdict::NotWebSocket
         }) {
+            return;
+        }
+        if sys::wsk_http_owns_segment(pinfo, 1) == 0 {
             return;
         }
         let payload = copy_captured(

@@ -181,6 +181,7 @@ pub(super) unsafe fn conv_lookup(pinfo: Pinfo, create: bool) -> Option<u32> {
 
 /// This packet's TCP segment as its header bytes say (no protocol tree needed), and where its
 /// payload lies in the frame.
+#[derive(Clone, Copy)]
 pub(super) struct Segment {
     pub hdr: TcpHeader,
     /// Offset of the TCP payload in the frame's bytes, and how much of it was captured.

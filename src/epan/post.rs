@@ -23,15 +23,18 @@ pub unsafe extern "C" fn postdissect(
     guard("postdissect", 0, || unsafe {
         let ws = proto_enabled(proto_ws());
         let ka = proto_enabled(proto_ka());
-        if ws || ka {
-            // TCP's segment: keep-alive analysis, and the FIN/RST that ends a WebSocket connection.
-            keepalive::feed_tcp(pinfo);
-        }
+        // TCP's segment: keep-alive analysis, and the FIN/RST that ends a WebSocket connection.
+        // (The segment's header and connection, once read, serve the mid-stream feed too.)
+        let tcp = if ws || ka {
+            keepalive::feed_tcp(pinfo)
+        } else {
+            None
+        };
         if ws {
             handshake::learn(pinfo);
             // A connection on a port HTTP owns whose segments HTTP could not read: mid-stream
             // detection (first pass).
-            super::midstream::feed_from_http(pinfo);
+            super::midstream::feed_from_http(pinfo, tcp);
             // Expert infos are attributed to the protocol named in pinfo (epan names the handle's
             // protocol, and this handle has none).
             let old = sys::wsk_set_current_proto(pinfo, proto_ws());

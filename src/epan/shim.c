@@ -13,6 +13,7 @@
 #include <epan/prefs.h>
 #include <epan/prefs-int.h>
 #include <epan/address.h>
+#include "../../wrapper.h" /* struct wsk_pdu_ctx, shared with Rust */
 
 void wsk_log_warning(const char *msg)
 {
@@ -51,7 +52,8 @@ int wsk_call_dissector_guarded(dissector_handle_t handle, tvbuff_t *tvb, packet_
  * They live in C so that a Wireshark exception thrown by tcp_dissect_pdus or by HTTP (a longjmp to
  * TCP's TRY) only ever crosses C frames. The Rust callbacks they call never call a throwing
  * function with unchecked arguments. */
-extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
+extern int wsk_rs_prepare(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq,
+                          struct wsk_pdu_ctx *ctx);
 extern guint wsk_rs_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data);
 extern int wsk_rs_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 extern guint32 wsk_rs_heur_check(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int have_seq, guint32 seq);
@@ -111,7 +113,8 @@ int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
 {
     struct tcpinfo *ti = wsk_tcpinfo(pinfo, data);
     /* 1: the bytes are the HTTP handshake (Decode As, or a connection the heuristic claimed). */
-    int what = wsk_rs_prepare(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0);
+    struct wsk_pdu_ctx ctx = {ti, 0, 0};
+    int what = wsk_rs_prepare(tvb, pinfo, tree, ti != NULL, ti ? ti->seq : 0, &ctx);
     if (what == 1 && wsk_http_handle && !wsk_called_by_http(pinfo)) {
         /* Each dissector layer lowers can_desegment; give HTTP what TCP gave us, so that it can
          * reassemble headers and bodies that span segments (as TLS does for its payload). */
@@ -121,8 +124,10 @@ int wsk_dissect_ws(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     /* 2: a one-byte TCP keep-alive probe; its byte is consumed, not parsed (see the keepalive tree). */
     if (what == 2)
         return (int)tvb_captured_length(tvb);
-    /* The callbacks get TCP's tcpinfo (or NULL) to place each frame in the byte stream. */
-    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 2, wsk_rs_pdu_len, wsk_rs_pdu, ti);
+    /* The callbacks get TCP's tcpinfo (or NULL) to place each frame in the byte stream, and the
+     * connection looked up once for the packet (a payload dissector may change pinfo's
+     * addresses between frames). tcp_dissect_pdus calls them before it returns. */
+    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 2, wsk_rs_pdu_len, wsk_rs_pdu, &ctx);
     return (int)tvb_captured_length(tvb);
 }
 
@@ -177,7 +182,8 @@ static int wsk_port_kind(dissector_table_t tcp_port, guint32 port)
     return wsk_port_kind_cache[port];
 }
 
-int wsk_http_owns_segment(packet_info *pinfo)
+/* check_conversation 0: the ports' test only (cheap); 1: also the conversation's own dissector. */
+int wsk_http_owns_segment(packet_info *pinfo, int check_conversation)
 {
     static dissector_table_t tcp_port = NULL;
     if (!wsk_http_handle || !wsk_ws_handle || pinfo->ptype != PT_TCP)
@@ -194,6 +200,8 @@ int wsk_http_owns_segment(packet_info *pinfo)
         k = wsk_port_kind(tcp_port, hi);
     if (k != 1)
         return 0;
+    if (!check_conversation)
+        return 1;
     conversation_t *conv = find_conversation_pinfo(pinfo, 0);
     if (conv && conversation_get_dissector(conv, pinfo->num))
         return 0;

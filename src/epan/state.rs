@@ -179,11 +179,18 @@ impl SmallRecord {
 
 impl FrameStore {
     pub fn get(&self, key: &(u32, u32)) -> Option<Arc<FrameRecord>> {
-        if let Ok(i) = self
+        // The first pass asks for each new frame, past the last one kept: no search then.
+        let past_end = self
             .small
-            .binary_search_by(|r| (r.frame, r.ordinal).cmp(key))
-        {
-            return Some(Arc::new(self.small[i].record()));
+            .last()
+            .is_none_or(|l| (l.frame, l.ordinal) < *key);
+        if !past_end {
+            if let Ok(i) = self
+                .small
+                .binary_search_by(|r| (r.frame, r.ordinal).cmp(key))
+            {
+                return Some(Arc::new(self.small[i].record()));
+            }
         }
         self.full.get(key).cloned()
     }
@@ -328,11 +335,15 @@ pub struct ResyncStore {
 /// Application protocols above WebSocket (Engine.IO/Socket.IO, STOMP, SignalR, GraphQL, MQTT).
 #[derive(Default)]
 pub struct AppStore {
-    pub sessions: HashMap<u32, Session>,
-    /// (frame, ordinal of the message in the packet) → what the first pass decided.
-    pub msgs: HashMap<(u32, u32), MsgCtx>,
+    pub sessions: Map<u32, Session>,
+    /// (frame, ordinal in the packet of the WebSocket frame that completes the message) → what
+    /// the first pass decided.
+    pub msgs: Map<(u32, u32), MsgCtx>,
     /// A Socket.IO binary packet's message → the frames of its attachments.
-    pub attachments: HashMap<(u32, u32), Vec<u32>>,
+    pub attachments: Map<(u32, u32), Vec<u32>>,
+    /// Connections decided to speak none of them, with the ports Decode As was looked up for.
+    /// Their first pass stored no message, so a revisit looks nothing up.
+    pub given_up: Map<u32, [u32; 3]>,
 }
 
 /// Everything the plugin keeps about one capture file.

@@ -1,7 +1,6 @@
 //! The tree of one WebSocket frame: header, what the first pass learnt, payload views (unmasked,
 //! reassembled, decompressed), close analysis, the message, expert infos; and handing the message
 //! to a payload dissector.
-use std::ffi::CString;
 use std::os::raw::{c_int, c_uint};
 use std::ptr;
 
@@ -31,7 +30,7 @@ pub(super) unsafe fn build_tree(
     hdr: &FrameHeader,
     rec: &FrameRecord,
     s: &Shown<'_>,
-    info: &CString,
+    info: &std::ffi::CStr,
 ) -> Tvb {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
@@ -433,13 +432,14 @@ pub(super) unsafe fn dispatch(
     pinfo: Pinfo,
     tree: Tree,
     conv: Option<u32>,
+    ordinal: u32,
     is_text: bool,
 ) {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
         // The push-service protocols (Socket.IO, STOMP, SignalR, GraphQL; MQTT's heartbeats).
-        if super::app::dissect_message(msg, pinfo, tree, is_text) {
+        if super::app::dissect_message(msg, pinfo, tree, conv, ordinal, is_text) {
             return;
         }
         let Some(conv) = conv else {

@@ -84,6 +84,11 @@ fn secs_ms(ms: u64) -> String {
 const MS: i64 = 1_000_000;
 
 impl Session {
+    /// Decided to be none of the protocols known (only Decode As can still name one).
+    pub fn given_up(&self) -> bool {
+        self.decided == Some(None)
+    }
+
     /// The protocol decided so far.
     pub fn app(&self) -> Option<(App, Basis)> {
         self.decided.flatten()
