@@ -19,6 +19,13 @@ pub fn text_preview(bytes: &[u8], more: bool) -> String {
     utf8(out)
 }
 
+/// Whether `bytes` are text that needs no decoding: valid UTF-8 without a NUL. Wireshark's UTF-8
+/// decoding gives such bytes back unchanged (it only replaces invalid sequences), so they can be
+/// handed to it as the string itself.
+pub fn is_plain_text(bytes: &[u8]) -> bool {
+    !bytes.contains(&0) && (bytes.is_ascii() || std::str::from_utf8(bytes).is_ok())
+}
+
 /// Bytes this module wrote: UTF-8 by construction (ASCII, `str`s and encoded `char`s).
 fn utf8(out: Vec<u8>) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -214,6 +221,18 @@ mod tests {
     const C: Direction = Direction::Client;
     const S: Direction = Direction::Server;
     const M: [u8; 4] = [1, 2, 3, 4];
+
+    #[test]
+    fn plain_text_is_valid_utf8_without_nul() {
+        assert!(is_plain_text(b""));
+        assert!(is_plain_text(b"{\"a\":1}"));
+        assert!(is_plain_text("h\u{e9}llo \u{1f600}".as_bytes()));
+        assert!(!is_plain_text(b"a\0b"));
+        assert!(!is_plain_text(b"\xff"));
+        assert!(!is_plain_text(b"\xed\xa0\x80")); // a surrogate
+        assert!(!is_plain_text(b"\xc0\x80")); // an overlong NUL
+        assert!(!is_plain_text(b"\xe2\x82")); // cut
+    }
 
     #[test]
     fn text_frames() {

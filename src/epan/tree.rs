@@ -179,14 +179,7 @@ pub(super) unsafe fn build_tree(
             // inflated message, shown below on the frame that completes it.
             if o.msg_type == 1 && !hdr.opcode.is_control() && !o.compressed && want(F::PayloadText)
             {
-                sys::proto_tree_add_item(
-                    st,
-                    hf(F::PayloadText),
-                    ptvb,
-                    0,
-                    s.shown as c_int,
-                    sys::ENC_UTF_8 as c_uint,
-                );
+                add_text(pinfo, st, hf(F::PayloadText), ptvb, s.shown);
             }
         }
         if s.shown < s.payload_captured {
@@ -312,24 +305,10 @@ pub(super) unsafe fn build_tree(
                 && mlen > 0
                 && want(F::PayloadText)
             {
-                sys::proto_tree_add_item(
-                    st,
-                    hf(F::PayloadText),
-                    mtvb,
-                    0,
-                    mlen as c_int,
-                    sys::ENC_UTF_8 as c_uint,
-                );
+                add_text(pinfo, st, hf(F::PayloadText), mtvb, mlen);
             }
             if o.msg_type == 1 && want(F::MsgText) {
-                let it = sys::proto_tree_add_item(
-                    mst,
-                    hf(F::MsgText),
-                    mtvb,
-                    0,
-                    mlen as c_int,
-                    sys::ENC_UTF_8 as c_uint,
-                );
+                let it = add_text(pinfo, mst, hf(F::MsgText), mtvb, mlen);
                 if mtvb == tvb {
                     sys::wsk_item_set_generated(it)
                 }
@@ -464,5 +443,28 @@ pub(super) unsafe fn dispatch(
         let proto = proto.map(|p| cstring(p.split(',').next().unwrap_or("").trim()));
         let pp = proto.as_ref().map_or(ptr::null(), |c| c.as_ptr());
         super::dispatch::wsk_dispatch_message(msg, pinfo, tree, pp, port, is_text as c_int);
+    }
+}
+
+/// A text field over the first `len` bytes of `tvb` (a real-data tvb). Text that needs no decoding
+/// (valid UTF-8 without a NUL: Wireshark's decoding would give the same string) is handed over
+/// as it is, which spares Wireshark decoding it byte by byte; any other goes through ENC_UTF_8.
+unsafe fn add_text(pinfo: Pinfo, tree: Tree, hfid: c_int, tvb: Tvb, len: usize) -> Item {
+    // SAFETY: the caller's contract: the live packet's pinfo, tree and tvb, `len` within the
+    // tvb's captured bytes; the copy lives in the packet pool, NUL-terminated.
+    unsafe {
+        if tree.is_null() {
+            return ptr::null_mut();
+        }
+        let bytes = captured(tvb, 0, len);
+        if bytes.len() == len && crate::core::info::is_plain_text(bytes) {
+            let p = sys::wmem_alloc((*pinfo).pool, len + 1) as *mut u8;
+            if !p.is_null() {
+                ptr::copy_nonoverlapping(bytes.as_ptr(), p, len);
+                *p.add(len) = 0;
+                return sys::proto_tree_add_string(tree, hfid, tvb, 0, len as c_int, p as *const _);
+            }
+        }
+        sys::proto_tree_add_item(tree, hfid, tvb, 0, len as c_int, sys::ENC_UTF_8 as c_uint)
     }
 }
