@@ -26,6 +26,12 @@ use miniz_oxide::inflate::TINFLStatus;
 const MAX_WINDOW: usize = 1 << 15;
 /// Output produced per call into miniz before we look at the cap again.
 const CHUNK: usize = 64 * 1024;
+/// Once a direction's buffer holds this much output, its last 32 KiB (all a back-reference can
+/// reach) are moved to the front before the next message: one such move per ~96 KiB of output
+/// instead of one per message.
+const COMPACT_AT: usize = 128 * 1024;
+/// A buffer grown past this by a large message is shrunk back after it (memory per direction).
+const KEEP_CAPACITY: usize = 256 * 1024;
 /// RFC 7692 §7.2.2: the tail the sender stripped, appended before inflating.
 const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// An empty stored block with BFINAL set. Fed after the sync tail so that a
@@ -183,8 +189,11 @@ pub struct Inflater {
     /// a 256-byte window). Once this much output is known, every valid
     /// back-reference can be resolved.
     window: usize,
-    /// The last ≤ 32 KiB of output of this direction that we know exactly.
-    history: Vec<u8>,
+    /// Output of this direction that we know exactly: `buf[..hist]`, the newest last. At least
+    /// the last 32 KiB of it (or all there is); older bytes are dropped now and then (see
+    /// `COMPACT_AT`). Bytes of `buf` past `hist` are scratch space (initialised once, reused).
+    buf: Vec<u8>,
+    hist: usize,
     /// How many exactly-known bytes precede the next message (saturating).
     known: usize,
     /// The real window extends before `history` with bytes we never saw.
@@ -219,7 +228,8 @@ impl Inflater {
             decomp: Box::default(),
             no_context_takeover,
             window: 1usize << bits,
-            history: Vec::new(),
+            buf: Vec::new(),
+            hist: 0,
             known: 0,
             gap: midstream && !no_context_takeover,
         }
@@ -257,30 +267,38 @@ impl Inflater {
         // The history is the front of the output buffer, which is kept from message to message
         // (no allocation, no zeroing, no copy of the window per message). A pass that does not
         // complete may have moved the window; only a connection with unknown earlier context
-        // (`gap`) needs the old history afterwards, so only then it is saved first.
-        let mut buf = std::mem::take(&mut self.history);
-        let saved = self.gap.then(|| buf.clone());
-        let hist_len = buf.len();
+        // (`gap`) needs the old history afterwards, so only then it is saved first (it is shorter
+        // than the window then).
+        let hist_len = self.hist;
+        let saved = self.gap.then(|| self.buf[..hist_len].to_vec());
         let pass = run(
             &mut self.decomp,
-            &mut buf,
+            &mut self.buf,
             hist_len,
             &input,
             compressed.len(),
             cap,
         );
         if pass.end == End::Complete {
-            // The buffer ends with the last ≤ 32 KiB of output, history included.
-            let start = pass.pos.saturating_sub(MAX_WINDOW);
-            buf.copy_within(start..pass.pos, 0);
-            buf.truncate(pass.pos - start);
+            // The buffer ends with the output, history before it: every byte a later message can
+            // refer to (a DEFLATE distance is at most 32 KiB).
+            self.hist = pass.pos;
+            if self.hist > COMPACT_AT {
+                let start = self.hist - MAX_WINDOW;
+                self.buf.copy_within(start..self.hist, 0);
+                self.hist = MAX_WINDOW;
+            }
         } else {
-            buf.clear();
+            self.hist = 0;
             if let Some(h) = &saved {
-                buf.extend_from_slice(h);
+                self.buf[..h.len()].copy_from_slice(h);
+                self.hist = h.len();
             }
         }
-        self.history = buf;
+        if self.buf.len() > KEEP_CAPACITY && self.hist <= MAX_WINDOW {
+            self.buf.truncate(KEEP_CAPACITY);
+            self.buf.shrink_to(KEEP_CAPACITY);
+        }
 
         let mut data = pass.data;
         let issue = match pass.end {
@@ -321,7 +339,8 @@ impl Inflater {
     /// needed to tell, which bounds the work.
     fn was_distance_error(&mut self, input: &[u8], produced: usize) -> bool {
         let mut padded = vec![0u8; MAX_WINDOW];
-        padded.extend_from_slice(&self.history);
+        let h = &self.buf[self.hist.saturating_sub(MAX_WINDOW)..self.hist];
+        padded.extend_from_slice(h);
         let real = input.len() - SYNC_TAIL.len() - FINAL_EMPTY_BLOCK.len();
         let n = padded.len();
         let pass = run(&mut self.decomp, &mut padded, n, input, real, produced);
@@ -330,7 +349,7 @@ impl Inflater {
 
     /// Drops the window; `gap` tells whether unknown bytes now precede.
     fn forget(&mut self, gap: bool) {
-        self.history.clear();
+        self.hist = 0;
         self.known = 0;
         self.gap = gap;
     }
@@ -343,12 +362,11 @@ impl Inflater {
 /// that when the message turns out truncated, the output decoded from our
 /// tail bytes read as part of a cut-off block (garbage) can be dropped.
 ///
-/// The output buffer is laid out as `history ++ output`, and never holds
-/// more than 64 KiB of past output plus one chunk: once 64 KiB have piled up,
-/// the last 32 KiB are moved to the front (a DEFLATE back-reference reaches at most
-/// 32 KiB, and miniz keeps no absolute positions between calls, only the
-/// pending match length and distance). Because the buffer is non-wrapping,
-/// miniz fails on a distance larger than the bytes before the write position.
+/// The output buffer is laid out as `history ++ output ++ scratch`: the output is written after
+/// the history (`buf[..history]`) and copied out once at the end. The buffer is only ever grown
+/// (its bytes past the history are reused as they are: miniz writes before it reads), so it is
+/// zeroed once, not per message. Because the buffer is non-wrapping, miniz fails on a distance
+/// larger than the bytes before the write position.
 fn run(
     decomp: &mut DecompressorOxide,
     buf: &mut Vec<u8>,
@@ -358,27 +376,26 @@ fn run(
     cap: usize,
 ) -> Pass {
     decomp.init();
-    buf.truncate(history);
     let mut pass = Pass {
         data: Vec::new(),
         end: End::Failed,
         pos: history,
         from_message: None,
     };
-    // The output stays in `buf` from `start` on and is copied out once (when the window is moved
-    // to the front, and at the end): no copy per chunk, no growing vector of the whole message.
-    let mut start = history;
+    let start = history;
     let mut consumed = 0;
     let mut limit = real;
     let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
     // Small messages get small buffers; chunks grow up to CHUNK.
     let mut chunk = input.len().saturating_mul(4).clamp(256, CHUNK);
     loop {
-        let produced = pass.data.len() + (pass.pos - start);
+        let produced = pass.pos - start;
         // One byte beyond the cap tells "reached the cap" from "ended there".
         let room = (cap - produced.min(cap)).saturating_add(1).min(chunk);
         let pos = pass.pos;
-        buf.resize(pos + room, 0);
+        if buf.len() < pos + room {
+            buf.resize(pos + room, 0);
+        }
         let (status, read, written) = decompress(
             decomp,
             &input[consumed..limit],
@@ -388,10 +405,9 @@ fn run(
         );
         consumed += read;
         pass.pos += written;
-        let produced = pass.data.len() + (pass.pos - start);
+        let produced = pass.pos - start;
         if produced > cap {
-            let keep = cap - pass.data.len();
-            pass.data.extend_from_slice(&buf[start..start + keep]);
+            pass.data = buf[start..start + cap].to_vec();
             pass.end = End::Cap;
             return pass;
         }
@@ -407,28 +423,18 @@ fn run(
             // stopped inside a block.
             TINFLStatus::NeedsMoreInput => End::Truncated,
             TINFLStatus::HasMoreOutput if read > 0 || written > 0 => {
-                if pass.pos >= 2 * MAX_WINDOW {
-                    pass.data.extend_from_slice(&buf[start..pass.pos]);
-                    buf.copy_within(pass.pos - MAX_WINDOW..pass.pos, 0);
-                    pass.pos = MAX_WINDOW;
-                    start = MAX_WINDOW;
-                }
                 chunk = (chunk * 2).min(CHUNK);
                 continue;
             }
             _ => End::Failed,
         };
-        if pass.data.is_empty() {
-            pass.data = buf[start..pass.pos].to_vec();
-        } else {
-            pass.data.extend_from_slice(&buf[start..pass.pos]);
-        }
+        pass.data = buf[start..pass.pos].to_vec();
         return pass;
     }
 }
 
 /// The outcome of [`run`] (the output buffer it was given holds history then output, ending
-/// at `pos`; the first bytes may have been dropped, but never the last 32 KiB).
+/// at `pos`).
 struct Pass {
     /// New output, at most the cap.
     data: Vec<u8>,

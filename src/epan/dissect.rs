@@ -75,7 +75,7 @@ pub unsafe extern "C" fn wsk_rs_prepare(
         }
         // HTTP may call us for the bytes after a 101 in the same segment, before the postdissector
         // has seen the 101: learn the handshake now (first pass; once per frame).
-        super::handshake::learn(pinfo);
+        super::handshake::learn(pinfo, None);
         // A one-byte TCP keep-alive probe's garbage byte (0x00) is not a WebSocket frame; TCP hands
         // it over when its sequence analysis is off.
         if sys::tvb_reported_length(tvb) == 1 {

@@ -30,7 +30,8 @@ unsafe fn message_at(tvb: Tvb, offset: usize, len: usize) -> Option<http::Messag
 /// Called by the dissector (HTTP may hand over the bytes after a 101 before the postdissector
 /// runs) and by the postdissector. Only packets that HTTP dissected count: with HTTP (and so the
 /// upgrade) not applied to a connection, its bytes are not claimed as a handshake.
-pub(super) unsafe fn learn(pinfo: Pinfo) {
+/// `known`: this packet's TCP segment when the caller has read it already.
+pub(super) unsafe fn learn(pinfo: Pinfo, known: Option<&Segment>) {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
@@ -46,7 +47,7 @@ pub(super) unsafe fn learn(pinfo: Pinfo) {
             st.ws.learnt = num;
         }
         let frame = frame_tvb(pinfo);
-        let Some(seg) = tcp_segment(pinfo, frame) else {
+        let Some(seg) = known.copied().or_else(|| tcp_segment(pinfo, frame)) else {
             return;
         };
         let mut found = Vec::new();

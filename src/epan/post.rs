@@ -31,7 +31,7 @@ pub unsafe extern "C" fn postdissect(
             None
         };
         if ws {
-            handshake::learn(pinfo);
+            handshake::learn(pinfo, tcp.as_ref().map(|t| &t.0));
             // A connection on a port HTTP owns whose segments HTTP could not read: mid-stream
             // detection (first pass).
             super::midstream::feed_from_http(pinfo, tcp);
