@@ -3,6 +3,7 @@
 //! to a payload dissector.
 use std::os::raw::{c_int, c_uint};
 use std::ptr;
+use std::sync::{Arc, Mutex};
 
 use super::ids::*;
 use super::pkt::*;
@@ -28,7 +29,7 @@ pub(super) unsafe fn build_tree(
     pinfo: Pinfo,
     tree: Tree,
     hdr: &FrameHeader,
-    rec: &FrameRecord,
+    rec: &Arc<FrameRecord>,
     s: &Shown<'_>,
     info: &std::ffi::CStr,
 ) -> Tvb {
@@ -281,17 +282,19 @@ pub(super) unsafe fn build_tree(
             if let Some(d) = &c.data {
                 if !d.is_empty() && rec.inflated.is_some() {
                     // The compressed message as reassembled, before inflating.
-                    child_tvb(tvb, pinfo, d, c"Reassembled message");
+                    record_tvb(tvb, pinfo, rec, d, c"Reassembled message");
                 }
             }
             let (mtvb, mlen): (Tvb, usize) = match (&rec.inflated, &c.data) {
-                (Some(d), _) if !d.is_empty() => {
-                    (child_tvb(tvb, pinfo, d, c"Decompressed message"), d.len())
-                }
+                (Some(d), _) if !d.is_empty() => (
+                    record_tvb(tvb, pinfo, rec, d, c"Decompressed message"),
+                    d.len(),
+                ),
                 (Some(_), _) => (tvb, 0),
-                (None, Some(d)) if !d.is_empty() => {
-                    (child_tvb(tvb, pinfo, d, c"Reassembled message"), d.len())
-                }
+                (None, Some(d)) if !d.is_empty() => (
+                    record_tvb(tvb, pinfo, rec, d, c"Reassembled message"),
+                    d.len(),
+                ),
                 (None, Some(_)) => (tvb, 0),
                 (None, None) if !ptvb.is_null() => (ptvb, s.shown),
                 (None, None) => (tvb, 0),
@@ -363,7 +366,7 @@ pub(super) unsafe fn message_tvb(
     tvb: Tvb,
     pinfo: Pinfo,
     hdr: &FrameHeader,
-    rec: &FrameRecord,
+    rec: &Arc<FrameRecord>,
     s: &Shown<'_>,
 ) -> Tvb {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
@@ -377,8 +380,12 @@ pub(super) unsafe fn message_tvb(
             return ptr::null_mut();
         }
         match (&rec.inflated, &c.data) {
-            (Some(d), _) if !d.is_empty() => child_tvb(tvb, pinfo, d, c"Decompressed message"),
-            (None, Some(d)) if !d.is_empty() => child_tvb(tvb, pinfo, d, c"Reassembled message"),
+            (Some(d), _) if !d.is_empty() => {
+                record_tvb(tvb, pinfo, rec, d, c"Decompressed message")
+            }
+            (None, Some(d)) if !d.is_empty() => {
+                record_tvb(tvb, pinfo, rec, d, c"Reassembled message")
+            }
             (None, None) if s.payload_captured > 0 && s.shown > 0 => {
                 if hdr.masked {
                     // A masked frame's payload was unmasked into the packet pool. No data source:
@@ -466,5 +473,53 @@ unsafe fn add_text(pinfo: Pinfo, tree: Tree, hfid: c_int, tvb: Tvb, len: usize) 
             }
         }
         sys::proto_tree_add_item(tree, hfid, tvb, 0, len as c_int, sys::ENC_UTF_8 as c_uint)
+    }
+}
+
+/// Records whose bytes back a live tvb (`record_tvb`), by the address of those bytes: held until
+/// Wireshark frees the tvb, so the bytes outlive it whatever happens to the capture's state.
+static HELD: Mutex<Option<state::Map<usize, Vec<Arc<FrameRecord>>>>> = Mutex::new(None);
+
+/// The tvb's free callback (Wireshark passes the tvb's data pointer): lets one hold go.
+unsafe extern "C" fn release_held(data: *mut std::ffi::c_void) {
+    // No panic may cross into C; a poisoned lock is still usable (the map stays consistent).
+    let _ = std::panic::catch_unwind(|| {
+        let mut g = HELD.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = g.as_mut() {
+            let key = data as usize;
+            if let Some(v) = m.get_mut(&key) {
+                v.pop();
+                if v.is_empty() {
+                    m.remove(&key);
+                }
+            }
+        }
+    });
+}
+
+/// A tvb over `bytes`, which are part of `rec` (its inflated or reassembled message), without
+/// copying them: the record is held until the tvb is freed.
+unsafe fn record_tvb(
+    parent: Tvb,
+    pinfo: Pinfo,
+    rec: &Arc<FrameRecord>,
+    bytes: &[u8],
+    name: &std::ffi::CStr,
+) -> Tvb {
+    // SAFETY: the caller's contract: the live packet's tvb and pinfo; `bytes` lie in `rec`'s own
+    // heap data, which the hold taken here keeps alive (and unmoved: the record is shared and never
+    // changed) until Wireshark frees the tvb and calls release_held.
+    unsafe {
+        HELD.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(Default::default)
+            .entry(bytes.as_ptr() as usize)
+            .or_default()
+            .push(rec.clone());
+        let len = bytes.len();
+        let t = sys::tvb_new_child_real_data(parent, bytes.as_ptr(), len as c_uint, len as c_int);
+        sys::tvb_set_free_cb(t, Some(release_held));
+        sys::add_new_data_source(pinfo, t, name.as_ptr());
+        t
     }
 }
