@@ -831,7 +831,8 @@ fn payloads_dispatched_to_subprotocol_and_json() {
 
 /// A deflate bomb: a ~100 kB compressed message that inflates to 100 MB stops at the cap
 /// (preference ws.max_inflate, 10 MiB by default) with an expert warning; tshark's peak memory
-/// stays far below what inflating it all would take. (Timing is measured by scripts/bench-bomb.sh.)
+/// stays far below what inflating it all would take. (Its time and memory:
+/// `scripts/captures/make-adversarial.sh --measure`, on tests/adversarial/bomb.pcap.)
 #[test]
 fn deflate_bomb_stays_within_the_cap() {
     let t = ts!();

@@ -1,6 +1,6 @@
 //! `scripts/ws-messages --har FILE` (HAR 1.2 in the shape Chrome DevTools exports WebSocket
 //! connections) on real captures, validated against the HAR 1.2 JSON schema (npm `har-schema`,
-//! the schema of `har-validator`) with Ajv by scripts/har-check/validate.js, and compared value
+//! the schema of `har-validator`) with Ajv by scripts/dev/har-check/validate.js, and compared value
 //! by value with the capture.
 mod common;
 
@@ -15,8 +15,8 @@ fn plugin() -> PathBuf {
     }
 }
 
-/// scripts/har-check with its node_modules (`npm ci` once, from its package-lock.json). None only
-/// inside scripts/compat.sh's chroots (`WSK_WS_VERSION` set), which have tshark but no Node.js:
+/// scripts/dev/har-check with its node_modules (`npm ci` once, from its package-lock.json). None only
+/// inside scripts/dev/compat.sh's chroots (`WSK_WS_VERSION` set), which have tshark but no Node.js:
 /// there the export is checked and the schema validation is left to the host's run.
 fn checker() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
@@ -26,14 +26,14 @@ fn checker() -> Option<&'static Path> {
             eprintln!("no Node.js here (a compat chroot): HAR schema validation skipped");
             return None;
         }
-        let dir = common::root().join("scripts/har-check");
+        let dir = common::root().join("scripts/dev/har-check");
         if !dir.join("node_modules/har-schema/package.json").exists() {
             let st = Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
                 .current_dir(&dir)
                 .status()
                 .expect("npm (Node.js) is needed to validate HAR files");
-            assert!(st.success(), "npm ci in scripts/har-check failed");
+            assert!(st.success(), "npm ci in scripts/dev/har-check failed");
         }
         Some(dir)
     })

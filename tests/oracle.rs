@@ -325,7 +325,9 @@ fn bulk_file(kind: &str) -> String {
             return name;
         }
     }
-    panic!("no tests/captures/bulk_{kind}.pcapng(.gz) (sudo scripts/make-bulk-captures.sh)");
+    panic!(
+        "no tests/captures/bulk_{kind}.pcapng(.gz) (sudo scripts/captures/make-bulk-captures.sh)"
+    );
 }
 
 /// (messages the client sent, messages the server sent) from `bulk_<kind>.truth.json`.

@@ -23,7 +23,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// major.minor of the Wireshark whose tshark runs the tests: `WSK_WS_VERSION` (scripts/compat.sh
+/// major.minor of the Wireshark whose tshark runs the tests: `WSK_WS_VERSION` (scripts/dev/compat.sh
 /// sets it), else `pkg-config --modversion wireshark`, else `tshark --version`.
 pub fn ws_version() -> String {
     let full = std::env::var("WSK_WS_VERSION")
