@@ -14,6 +14,9 @@ import struct
 import sys
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from wsframe import BINARY, CLOSE, PING, PONG, TEXT, encode  # noqa: E402
+
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 PORT = 8765
 
@@ -117,30 +120,14 @@ class Conn:
         self.send(False, resp + b"\r\n")
 
 
-def ws_frame(opcode, payload=b"", fin=True, rsv=0, mask=None, length=None):
-    n = len(payload) if length is None else length
-    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
-    m = 0x80 if mask else 0
-    if n < 126:
-        h = bytes([b0, m | n])
-    elif n <= 0xFFFF:
-        h = bytes([b0, m | 126]) + struct.pack("!H", n)
-    else:
-        h = bytes([b0, m | 127]) + struct.pack("!Q", n)
-    if mask:
-        h += mask
-        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return h + payload
-
-
 def len63(out):
     """A client frame whose 64-bit length is 2^63 (MSB set), 4 payload bytes captured."""
     p = Pcap(os.path.join(out, "len63.pcap"))
     c = Conn(p, 1)
     c.open()
     c.handshake()
-    c.send(True, ws_frame(1, b"hi", mask=b"\x01\x02\x03\x04"))
-    c.send(True, ws_frame(2, b"abcd", mask=b"\x11\x22\x33\x44", length=1 << 63))
+    c.send(True, encode(TEXT, b"hi", mask=b"\x01\x02\x03\x04"))
+    c.send(True, encode(BINARY, b"abcd", mask=b"\x11\x22\x33\x44", length=1 << 63))
     c.ack(False)
     c.fin(False)
     p.close()
@@ -153,9 +140,9 @@ def tiny32k(out):
     c = Conn(p, 2)
     c.open()
     c.handshake()
-    c.send(False, ws_frame(2) * 32000, mss=65000)
+    c.send(False, encode(BINARY) * 32000, mss=65000)
     c.ack(True)
-    c.send(False, ws_frame(1, b"end"))
+    c.send(False, encode(TEXT, b"end"))
     p.close()
 
 
@@ -170,9 +157,9 @@ def bomb(out):
     c = Conn(p, 3)
     c.open()
     c.handshake(extensions=b"permessage-deflate")
-    c.send(False, ws_frame(2, data, rsv=4))
+    c.send(False, encode(BINARY, data, rsv=4))
     c.ack(True)
-    c.send(True, ws_frame(1, b"ok", mask=b"\x0a\x0b\x0c\x0d"))
+    c.send(True, encode(TEXT, b"ok", mask=b"\x0a\x0b\x0c\x0d"))
     p.close()
     return len(data)
 
@@ -184,7 +171,7 @@ def frag10k(out):
         c = Conn(p, 1000 + n)
         c.open()
         c.handshake()
-        c.send(True, ws_frame(1, b"part-%d" % n, fin=False, mask=b"\x21\x22\x23\x24"))
+        c.send(True, encode(TEXT, b"part-%d" % n, fin=False, mask=b"\x21\x22\x23\x24"))
     p.close()
 
 
@@ -196,10 +183,10 @@ def pingflood(out):
     c.handshake()
     for i in range(20000):
         pl = struct.pack("!I", i)
-        c.send(True, ws_frame(9, pl, mask=struct.pack("!I", 0x5A5A0000 | (i & 0xFFFF))),
+        c.send(True, encode(PING, pl, mask=struct.pack("!I", 0x5A5A0000 | (i & 0xFFFF))),
                dt_us=100)
         if i % 100 == 99:
-            c.send(False, ws_frame(10, pl), dt_us=100)
+            c.send(False, encode(PONG, pl), dt_us=100)
     c.fin(True)
     c.fin(False)
     p.close()
@@ -214,10 +201,10 @@ def bighdr(out):
     line = b"X-Filler-%05d: " + b"a" * 100 + b"\r\n"
     filler = b"".join(line % i for i in range((1 << 20) // (len(line) - 1)))
     c.handshake(extra_headers=filler)
-    c.send(True, ws_frame(1, b"after the headers", mask=b"\x01\x02\x03\x04"))
-    c.send(False, ws_frame(1, b"after the headers"))
-    c.send(True, ws_frame(8, b"\x03\xe8", mask=b"\x05\x06\x07\x08"))
-    c.send(False, ws_frame(8, b"\x03\xe8"))
+    c.send(True, encode(TEXT, b"after the headers", mask=b"\x01\x02\x03\x04"))
+    c.send(False, encode(TEXT, b"after the headers"))
+    c.send(True, encode(CLOSE, b"\x03\xe8", mask=b"\x05\x06\x07\x08"))
+    c.send(False, encode(CLOSE, b"\x03\xe8"))
     c.fin(False)
     c.fin(True)
     p.close()

@@ -4,7 +4,9 @@
 # Usage: sudo scripts/captures/make-app-captures.sh [socketio graphql signalr stomp mqtt wsping]
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
-[ "$(id -u)" -eq 0 ] || { echo "run as root (dumpcap on lo)" >&2; exit 1; }
+source "$ROOT/scripts/lib/netns.sh"
+need_tools dumpcap tshark ss node npm
+harness_init
 PEERS="$ROOT/scripts/captures/peers/app"
 OUT="$ROOT/tests/captures"
 if [ ! -f "$PEERS/node_modules/socket.io/package.json" ]; then
@@ -18,19 +20,15 @@ run_scenario() {
   case "$name" in file:*) base="${name#file:}" ;; *) base="app_$name" ;; esac
   local cap="$OUT/$base.pcapng" truth="$OUT/$base.truth.jsonl"
   rm -f "$truth"
-  dumpcap_start "" lo "$cap" -f "tcp port $port"
+  CAPTURE_SETTLE=0 capture_start "$cap" -f "tcp port $port"
   (cd "$PEERS" && eval "$server") & spid=$!
   # Wait until the server listens (ss, not a probe connection: that would be in the capture).
-  for _ in $(seq 100); do
-    ss -Hltn "sport = :$port" | grep -q . && break
-    sleep 0.1
-  done
+  wait_listen "$port" ""
   sleep 0.2
   (cd "$PEERS" && eval "$client")
   wait "$spid" || true
-  sleep 0.5
-  dumpcap_stop
-  chmod 0644 "$cap" "$truth"
+  capture_stop
+  chmod 0644 "$truth"
   say "$base: $(tshark -r "$cap" | wc -l) frames"
 }
 

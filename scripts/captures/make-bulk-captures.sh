@@ -30,6 +30,7 @@
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
+source "$ROOT/scripts/lib/netns.sh"
 PEER="$ROOT/scripts/captures/peers/bulk_ws.js"
 NODE="${WSK_NODE:-$(command -v node || true)}"
 SEED="${WSK_BULK_SEED:-20240}"
@@ -40,8 +41,6 @@ NS=wsk-bulk
 PORT="${WSK_BULK_PORT:-8765}"
 MAX_PLAIN=$((8 * 1000 * 1000))
 
-die() { echo "make-bulk-captures: $*" >&2; exit 1; }
-
 case "${1:-ci}" in
   ci) N="${WSK_BULK_MESSAGES:-2400}" OUT="$ROOT/tests/captures" PREFIX=bulk GZIP_BIG=1 ;;
   bench)
@@ -50,41 +49,13 @@ case "${1:-ci}" in
   *) die "usage: make-bulk-captures.sh [ci | bench DIR]" ;;
 esac
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, dumpcap)"
-for t in ip ethtool dumpcap tshark capinfos ss timeout gzip taskset; do
-  command -v "$t" >/dev/null || die "missing tool: $t"
-done
+need_tools ip ethtool dumpcap tshark capinfos ss timeout gzip taskset
 [ -n "$NODE" ] || die "node not found"
 WSK_NODE="$NODE" need_node_peers
 mkdir -p "$OUT"
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/wsk-bulk.XXXXXX")"
-DUMPCAP_PID=""
-SERVER_PID=""
-cleanup() {
-  set +e
-  [ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  dumpcap_stop 2>/dev/null
-  ip netns del "$NS" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-setup_ns() {  # setup_ns mtu1500|lo
-  ip netns del "$NS" 2>/dev/null || true
-  ip netns add "$NS"
-  ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
-  if [ "$1" = mtu1500 ]; then
-    ip -n "$NS" link set lo mtu 1500
-    ip netns exec "$NS" ethtool -K lo tso off gso off gro off
-  fi
-  ip -n "$NS" link set lo up
-  # small receive buffers: windows fill while a reader is paused
-  if [ -n "$RMEM" ]; then
-    ip netns exec "$NS" sysctl -qw net.ipv4.tcp_rmem="$RMEM" net.ipv4.tcp_moderate_rcvbuf=0
-  fi
-}
+harness_init
+SERVER_TIMEOUT=900 CLIENT_TIMEOUT=900
 
 # analysis_counts CAP FIELD...: "field=count", the number of TCP packets of CAP with each field
 analysis_counts() {
@@ -102,25 +73,15 @@ capture() {  # capture mtu1500|lo
   cap="$OUT/$name.pcapng"
   rm -f "$cap" "$cap.gz" "$OUT/$name.truth.json"
   say "$name: $N messages, seed $SEED, loopback ${kind}"
-  setup_ns "$kind"
-  dumpcap_start "$NS" lo "$cap" -B 512 -f "tcp port $PORT" || die "dumpcap failed"
-  sleep 0.3
-  timeout 900 ip netns exec "$NS" "${PIN[@]}" "$NODE" "$PEER" server 127.0.0.1 $PORT "$N" "$SEED" "$TMP/srv.json" </dev/null &
-  SERVER_PID=$!
-  local i
-  for i in $(seq 100); do
-    [ -n "$(ip netns exec "$NS" ss -Hltn "sport = :$PORT")" ] && break
-    sleep 0.1
-  done
+  netns_loopback "$NS" "$kind" "$RMEM"
+  capture_start "$cap" -B 512 -f "tcp port $PORT"
+  start_server "$PORT" "${PIN[@]}" "$NODE" "$PEER" server 127.0.0.1 $PORT "$N" "$SEED" "$TMP/srv.json"
   local t0=$SECONDS
-  timeout 900 ip netns exec "$NS" "${PIN[@]}" "$NODE" "$PEER" client 127.0.0.1 $PORT "$N" "$SEED" "$TMP/cli.json" ||
+  run_client "${PIN[@]}" "$NODE" "$PEER" client 127.0.0.1 $PORT "$N" "$SEED" "$TMP/cli.json" </dev/null ||
     die "client failed"
-  wait "$SERVER_PID" || die "server failed"
-  SERVER_PID=""
-  sleep 0.5
-  dumpcap_stop || die "$name: capture incomplete"
+  wait_server
+  capture_stop
   ip netns del "$NS"
-  chmod 0644 "$cap"
 
   local lost
   lost=$(tshark -r "$cap" --disable-protocol websocket -Y tcp.analysis.lost_segment 2>/dev/null | wc -l)

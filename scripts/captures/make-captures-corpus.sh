@@ -9,85 +9,31 @@
 #   sudo scripts/captures/make-captures-corpus.sh neg_git ...     # a subset
 #
 # Same method as scripts/captures/make-captures-more.sh, with its own namespaces: wsk-c-cli (10.81.0.1)
-# and wsk-c-srv (10.81.0.2), veth pair wsk-c-veth-c / wsk-c-veth-s, MTU 1500, offloads off, no
-# IPv6, static ARP; dumpcap (scripts/lib/common.sh dumpcap_start/dumpcap_stop) on the client side.
+# and wsk-c-srv (10.81.0.2), veth pair wsk-c-c / wsk-c-s (scripts/lib/netns.sh: MTU 1500, offloads off, no
+# IPv6, static ARP; dumpcap on the client side).
 # Needs (Debian 12 packages): golang-go golang-github-gorilla-websocket-dev python3-aiohttp
 # python3-h2 python3-thrift python3-msgpack nghttp2-server nghttp2-client mariadb-server
 # mariadb-client dovecot-imapd ffmpeg git; cargo for the tungstenite peer (crates.io).
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
-PEERS="$ROOT/scripts/captures/peers"
-OUT="$ROOT/tests/captures"
-PY=/usr/bin/python3
+source "$ROOT/scripts/lib/netns.sh"
 CP="$PEERS/corpus_peers.py"
-CLI_NS=wsk-c-cli SRV_NS=wsk-c-srv CLI_IF=wsk-c-veth-c SRV_IF=wsk-c-veth-s
-CLI_IP=10.81.0.1 SRV_IP=10.81.0.2 CLI_MAC=02:81:00:00:00:01 SRV_MAC=02:81:00:00:00:02
 
-ALL=(ws_gorilla ws_tungstenite ws_aiohttp neg_h2c neg_grpc neg_mysql neg_imap
+ALL_SCENARIOS=(ws_gorilla ws_tungstenite ws_aiohttp neg_h2c neg_grpc neg_mysql neg_imap
   neg_rtmp neg_thrift neg_msgpack_rpc neg_game neg_git neg_rsync neg_lookalike_8105 neg_random_bulk)
 
-die() { echo "make-captures-corpus: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, dumpcap)"
-
-TMP="$(mktemp -d -t wsk-corpus.XXXXXX)"
-chmod 0755 "$TMP"
-BG=()
-cleanup() {
-  set +e
-  [ -n "${DUMPCAP_PID:-}" ] && dumpcap_stop
-  for p in "${BG[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  ip netns del "$CLI_NS" 2>/dev/null
-  ip netns del "$SRV_NS" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-in_cli() { ip netns exec "$CLI_NS" "$@"; }
-in_srv() { ip netns exec "$SRV_NS" "$@"; }
-
-setup_netns() {
-  ip netns del "$CLI_NS" 2>/dev/null || true
-  ip netns del "$SRV_NS" 2>/dev/null || true
-  ip netns add "$CLI_NS"
-  ip netns add "$SRV_NS"
-  ip link add "$CLI_IF" netns "$CLI_NS" type veth peer name "$SRV_IF" netns "$SRV_NS"
-  local ns ifc ip mac pip pmac off
-  for side in cli srv; do
-    if [ $side = cli ]; then ns=$CLI_NS ifc=$CLI_IF ip=$CLI_IP mac=$CLI_MAC pip=$SRV_IP pmac=$SRV_MAC
-    else ns=$SRV_NS ifc=$SRV_IF ip=$SRV_IP mac=$SRV_MAC pip=$CLI_IP pmac=$CLI_MAC; fi
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set "$ifc" address "$mac" mtu 1500
-    ip -n "$ns" addr add "$ip/24" dev "$ifc"
-    ip -n "$ns" link set "$ifc" up
-    ip -n "$ns" neigh replace "$pip" lladdr "$pmac" dev "$ifc" nud permanent
-    for off in tso gso gro lro tx rx; do ip netns exec "$ns" ethtool -K "$ifc" "$off" off >/dev/null 2>&1 || true; done
-  done
-}
-
-start_capture() { PCAP="$OUT/$1.pcapng"; dumpcap_start "$CLI_NS" "$CLI_IF" "$PCAP"; sleep 0.3; }
-stop_capture() { sleep 0.5; dumpcap_stop; chmod 0644 "$PCAP"; echo "  $(basename "$PCAP"): $(capinfos -c -M "$PCAP" | awk '/Number of packets/{print $NF}') packets" >&2; }
-
-wait_listen() {
-  local i
-  for i in $(seq 150); do [ -n "$(in_srv ss -Hltn "sport = :$1")" ] && return 0; sleep 0.1; done
-  die "nothing listens on port $1"
-}
-# start_server PORT CMD...: the server in its namespace (bounded by timeout), once it listens.
-start_server() { local port=$1; shift; timeout 120 ip netns exec "$SRV_NS" "$@" </dev/null >"$TMP/server.log" 2>&1 & SERVER_PID=$!; BG+=("$SERVER_PID"); wait_listen "$port"; }
-stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-wait_server() { wait "$SERVER_PID" || { cat "$TMP/server.log" >&2; die "server exited with $?"; }; }
-run_client() { timeout 90 ip netns exec "$CLI_NS" "$@"; }
-truth_empty() { : >"$OUT/$1.truth.jsonl"; chmod 0644 "$OUT/$1.truth.jsonl"; }
+need_tools ip ethtool dumpcap tshark capinfos ss timeout
+harness_init
+SERVER_LOG="$TMP/server.log"
+truth_empty() { write_truth "$1" /dev/null; }
 
 # Python pair: server and client of corpus_peers.py.
 py_pair() { # NAME PORT MODE
   start_server "$2" "$PY" "$CP" "$3-server" "$SRV_IP" "$2"
-  start_capture "$1"
+  capture_start "$OUT/$1.pcapng"
   run_client "$PY" "$CP" "$3-client" "$SRV_IP" "$2"
   wait_server
-  stop_capture
+  capture_stop
 }
 
 # ------------------------------------------------------------------ WebSocket
@@ -95,19 +41,19 @@ sc_ws_gorilla() {
   local bin="$TMP/go-ws"
   (cd "$PEERS/go-ws" && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$TMP/gocache" go build -o "$bin" .)
   start_server 9101 "$bin" server "$SRV_IP:9101"
-  start_capture ws_gorilla
+  capture_start "$OUT/ws_gorilla.pcapng"
   run_client "$bin" client "ws://$SRV_IP:9101/"
   wait_server
-  stop_capture
+  capture_stop
 }
 sc_ws_tungstenite() {
   (cd "$PEERS/rust-ws" && cargo build --release --quiet)
   local bin="$PEERS/rust-ws/target/release/wsk-rust-ws-peer"
   start_server 9102 "$bin" server "$SRV_IP:9102"
-  start_capture ws_tungstenite
+  capture_start "$OUT/ws_tungstenite.pcapng"
   run_client "$bin" client "ws://$SRV_IP:9102/"
   wait_server
-  stop_capture
+  capture_stop
 }
 sc_ws_aiohttp() { py_pair ws_aiohttp 9103 aiohttp; }
 
@@ -117,12 +63,12 @@ sc_neg_h2c() {
   seq 1 5000 >"$TMP/www/numbers.txt"; echo '<html><body>wsk</body></html>' >"$TMP/www/index.html"
   head -c 40000 /dev/urandom >"$TMP/upload.bin"
   start_server 9110 nghttpd --no-tls -d "$TMP/www" 9110
-  start_capture neg_h2c
+  capture_start "$OUT/neg_h2c.pcapng"
   # One connection (HTTP/2 with prior knowledge), several streams, an upload.
   run_client nghttp -n -a "http://$SRV_IP:9110/index.html" "http://$SRV_IP:9110/blob.bin" \
     "http://$SRV_IP:9110/numbers.txt" >/dev/null
   run_client nghttp -n -d "$TMP/upload.bin" "http://$SRV_IP:9110/index.html" >/dev/null
-  stop_capture; stop_server; truth_empty neg_h2c
+  capture_stop; stop_server; truth_empty neg_h2c
 }
 sc_neg_rsync() {
   local d="$TMP/rsync" i
@@ -134,9 +80,9 @@ sc_neg_rsync() {
   printf 'use chroot = no\nuid = root\ngid = root\npid file = %s/pid\n[data]\npath = %s/data\nread only = yes\n' \
     "$d" "$d" >"$d/rsyncd.conf"
   start_server 873 rsync --daemon --no-detach --address="$SRV_IP" --port=873 --config="$d/rsyncd.conf"
-  start_capture neg_rsync
+  capture_start "$OUT/neg_rsync.pcapng"
   run_client rsync -a "rsync://$SRV_IP:873/data/" "$d/dest/"
-  stop_capture; stop_server; truth_empty neg_rsync
+  capture_stop; stop_server; truth_empty neg_rsync
 }
 sc_neg_grpc() { py_pair neg_grpc 50051 grpc; truth_empty neg_grpc; }
 sc_neg_thrift() { py_pair neg_thrift 9090 thrift; truth_empty neg_thrift; }
@@ -151,7 +97,7 @@ sc_neg_mysql() {
   mariadb-install-db --no-defaults --datadir="$d/data" --user=root --auth-root-authentication-method=normal >/dev/null 2>&1
   start_server 3306 mariadbd --no-defaults --datadir="$d/data" --socket="$d/sock" --pid-file="$d/pid" \
     --port=3306 --bind-address="$SRV_IP" --user=root --skip-grant-tables --skip-name-resolve --log-error="$d/err"
-  start_capture neg_mysql
+  capture_start "$OUT/neg_mysql.pcapng"
   run_client mariadb --no-defaults --skip-ssl -h "$SRV_IP" -P 3306 -u root -e "
     CREATE DATABASE wsk; USE wsk;
     CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(64), blob_col BLOB);
@@ -160,7 +106,7 @@ sc_neg_mysql() {
     SELECT * FROM t; SELECT COUNT(*), SUM(id) FROM t; SELECT name FROM t WHERE id < 50;
     UPDATE t SET name='changed' WHERE id % 7 = 0; DELETE FROM t WHERE id > 150; SELECT * FROM t WHERE id < 20;
     DROP DATABASE wsk;" >/dev/null
-  stop_capture; stop_server; truth_empty neg_mysql
+  capture_stop; stop_server; truth_empty neg_mysql
 }
 
 sc_neg_imap() {
@@ -186,19 +132,19 @@ userdb {
 mail_location = maildir:~/Maildir
 EOF
   start_server 143 dovecot -F -c "$d/dovecot.conf"
-  start_capture neg_imap
+  capture_start "$OUT/neg_imap.pcapng"
   run_client "$PY" "$CP" imap-client "$SRV_IP" 143
-  stop_capture; stop_server; truth_empty neg_imap
+  capture_stop; stop_server; truth_empty neg_imap
 }
 
 sc_neg_rtmp() {
   start_server 1935 ffmpeg -nostdin -loglevel error -listen 1 -i "rtmp://$SRV_IP:1935/live/wsk" -f null -
-  start_capture neg_rtmp
+  capture_start "$OUT/neg_rtmp.pcapng"
   run_client ffmpeg -nostdin -loglevel error -re -f lavfi -i "testsrc=size=320x240:rate=15" \
     -f lavfi -i "sine=frequency=440:sample_rate=22050" -t 2 -c:v flv1 -b:v 150k -c:a pcm_s16le \
     -f flv "rtmp://$SRV_IP:1935/live/wsk"
   wait_server
-  stop_capture; truth_empty neg_rtmp
+  capture_stop; truth_empty neg_rtmp
 }
 
 sc_neg_git() {
@@ -209,16 +155,10 @@ sc_neg_git() {
       git add . && git commit -qm "commit $i"; done)
   git clone -q --bare "$d/src" "$d/repo.git"
   start_server 9418 git daemon --base-path="$d" --export-all --reuseaddr --listen="$SRV_IP" --port=9418 "$d"
-  start_capture neg_git
+  capture_start "$OUT/neg_git.pcapng"
   run_client git clone -q "git://$SRV_IP:9418/repo.git" "$d/clone"
-  stop_capture; stop_server; truth_empty neg_git
+  capture_stop; stop_server; truth_empty neg_git
 }
 
-scenarios=("$@")
-[ ${#scenarios[@]} -eq 0 ] && scenarios=("${ALL[@]}")
-setup_netns
-for s in "${scenarios[@]}"; do
-  declare -f "sc_$s" >/dev/null || die "unknown scenario: $s"
-  echo "== $s" >&2
-  "sc_$s"
-done
+netns_pair c 81
+run_scenarios "$@"

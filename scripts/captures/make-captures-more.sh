@@ -8,7 +8,7 @@
 #
 # Same method as scripts/captures/make-captures.sh, with its own namespaces so both can
 # run at once: wsk-m-cli (10.79.0.1) and wsk-m-srv (10.79.0.2), veth pair
-# wsk-m-veth-c / wsk-m-veth-s, MTU 1500, offloads off, no IPv6, static ARP.
+# wsk-m-c / wsk-m-s (scripts/lib/netns.sh: MTU 1500, offloads off, no IPv6, static ARP).
 # dumpcap captures on the client-side veth.  Peer programs:
 # scripts/captures/peers/more_peers.py (Python websockets 10.x + plain sockets)
 # and scripts/captures/peers/more_node.js (Node ws).
@@ -20,22 +20,10 @@
 # websockets 10.x), WSK_NODE (default: node on PATH).
 set -euo pipefail
 
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-PEERS="$HERE/peers"
-OUT="$ROOT/tests/captures"
-PY="${WSK_PYTHON:-/usr/bin/python3}"
-NODE="${WSK_NODE:-$(command -v node || true)}"
+source "$(dirname "$0")/../lib/common.sh"
+source "$ROOT/scripts/lib/netns.sh"
 VENV="$PEERS/.venv"   # paho-mqtt for m_mqtt_ws (git-ignored via .venv/.gitignore)
-
-CLI_NS=wsk-m-cli
-SRV_NS=wsk-m-srv
-CLI_IF=wsk-m-veth-c
-SRV_IF=wsk-m-veth-s
-CLI_IP=10.79.0.1
-SRV_IP=10.79.0.2
-CLI_MAC=02:79:00:00:00:01
-SRV_MAC=02:79:00:00:00:02
+CLIENT_TIMEOUT=60 SERVER_TIMEOUT=90
 
 ALL_SCENARIOS=(m_midstream_py m_midstream_8080 m_deflate_py m_deflate_py_nocontext
   m_deflate_node_frag m_json_subprotocol m_mqtt_ws m_abrupt_rst m_abrupt_fin
@@ -43,121 +31,9 @@ ALL_SCENARIOS=(m_midstream_py m_midstream_8080 m_deflate_py m_deflate_py_noconte
   neg_ssh neg_postgres neg_smtp neg_http_keepalive_8080 neg_random neg_memcached
   neg_mqtt_tcp neg_tls_midstream)
 
-die() { echo "make-captures-more: $*" >&2; exit 1; }
-log() { echo "== $*" >&2; }
-
-[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, dumpcap)"
-for t in ip ethtool dumpcap tshark ss timeout tc openssl; do
-  command -v "$t" >/dev/null || die "missing tool: $t"
-done
-
-TMP="$(mktemp -d -t wsk-more.XXXXXX)"
+need_tools ip ethtool dumpcap tshark ss timeout tc openssl
+harness_init
 chmod 0711 "$TMP"   # postgres (running as user postgres) needs to reach its dirs
-DUMPCAP_PID=""
-BG_PIDS=()
-
-stop_dumpcap() {  # SIGINT, wait up to 5 s, then SIGKILL
-  local pid=$1 i
-  kill -INT "$pid" 2>/dev/null || true
-  for i in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "make-captures-more: dumpcap did not stop on SIGINT, killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  set +e
-  if [ -n "$DUMPCAP_PID" ]; then stop_dumpcap "$DUMPCAP_PID"; fi
-  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  ip netns del "$CLI_NS" 2>/dev/null
-  ip netns del "$SRV_NS" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-in_cli() { ip netns exec "$CLI_NS" "$@"; }
-in_srv() { ip netns exec "$SRV_NS" "$@"; }
-
-setup_netns() {
-  ip netns del "$CLI_NS" 2>/dev/null || true
-  ip netns del "$SRV_NS" 2>/dev/null || true
-  ip netns add "$CLI_NS"
-  ip netns add "$SRV_NS"
-  ip link add "$CLI_IF" netns "$CLI_NS" type veth peer name "$SRV_IF" netns "$SRV_NS"
-  local ns ifc ip mac peer_ip peer_mac
-  for side in cli srv; do
-    if [ $side = cli ]; then ns=$CLI_NS ifc=$CLI_IF ip=$CLI_IP mac=$CLI_MAC peer_ip=$SRV_IP peer_mac=$SRV_MAC
-    else ns=$SRV_NS ifc=$SRV_IF ip=$SRV_IP mac=$SRV_MAC peer_ip=$CLI_IP peer_mac=$CLI_MAC; fi
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set "$ifc" address "$mac" mtu 1500
-    ip -n "$ns" addr add "$ip/24" dev "$ifc"
-    ip -n "$ns" link set "$ifc" up
-    ip -n "$ns" neigh replace "$peer_ip" lladdr "$peer_mac" dev "$ifc" nud permanent
-    for off in tso gso gro lro tx rx; do
-      ip netns exec "$ns" ethtool -K "$ifc" "$off" off >/dev/null 2>&1 || true
-    done
-  done
-}
-
-start_capture() {
-  local name=$1
-  PCAP="$OUT/$name.pcapng"
-  rm -f "$PCAP"
-  : >"$TMP/dumpcap.log"
-  ip netns exec "$CLI_NS" dumpcap -q -i "$CLI_IF" -w "$PCAP" 2>"$TMP/dumpcap.log" &
-  DUMPCAP_PID=$!
-  local i
-  for i in $(seq 100); do
-    if grep -q "Capturing on" "$TMP/dumpcap.log" && [ -s "$PCAP" ]; then break; fi
-    kill -0 "$DUMPCAP_PID" 2>/dev/null || { cat "$TMP/dumpcap.log" >&2; die "dumpcap died"; }
-    sleep 0.05
-  done
-  sleep "${CAPTURE_SETTLE:-0.3}"
-}
-
-stop_capture() {
-  sleep 0.5
-  stop_dumpcap "$DUMPCAP_PID"
-  DUMPCAP_PID=""
-  chmod 0644 "$PCAP"
-}
-
-wait_listen() {
-  local port=$1 i
-  for i in $(seq 150); do
-    if [ -n "$(in_srv ss -Hltn "sport = :$port")" ]; then return 0; fi
-    sleep 0.1
-  done
-  die "server did not listen on port $port"
-}
-
-start_server() {  # start_server PORT CMD...
-  local port=$1; shift
-  timeout 90 ip netns exec "$SRV_NS" "$@" </dev/null &
-  SERVER_PID=$!
-  BG_PIDS+=("$SERVER_PID")
-  wait_listen "$port"
-}
-
-wait_server() { wait "$SERVER_PID" || die "server exited with status $?"; }
-stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-
-run_client() { timeout 60 ip netns exec "$CLI_NS" "$@"; }
-
-start_client_bg() {
-  timeout 60 ip netns exec "$CLI_NS" "$@" </dev/null &
-  CLIENT_PID=$!
-  BG_PIDS+=("$CLIENT_PID")
-}
-
-wait_client() { wait "$CLIENT_PID" || die "client exited with status $?"; }
 
 wait_file() {  # wait_file PATH (up to 30 s)
   local i
@@ -169,20 +45,6 @@ wait_file() {  # wait_file PATH (up to 30 s)
 }
 
 new_sync() { SYNC="$TMP/sync"; rm -rf "$SYNC"; mkdir -p "$SYNC"; }
-
-write_truth() {
-  local name=$1; shift
-  cat "$@" >"$OUT/$name.truth.jsonl"
-  chmod 0644 "$OUT/$name.truth.jsonl"
-}
-
-need_node() {
-  [ -n "$NODE" ] || die "node not found"
-  if [ ! -f "$PEERS/node_modules/ws/package.json" ]; then
-    log "installing node peer dependencies (npm ci)"
-    (cd "$PEERS" && npm ci --no-audit --no-fund >&2)
-  fi
-}
 
 make_cert() {  # throwaway self-signed P-256 certificate in $TMP/tls
   CERT_DIR="$TMP/tls"
@@ -201,16 +63,16 @@ sc_m_midstream_py() {
   start_server 9001 "$PY" "$MP" midstream-server --host $SRV_IP --port 9001 --truth "$TMP/srv.jsonl"
   start_client_bg "$PY" "$MP" midstream-client --host $SRV_IP --port 9001 --truth "$TMP/cli.jsonl" --sync "$SYNC"
   wait_file "$SYNC/ready"          # handshake + 3 warm-up messages done
-  start_capture m_midstream_py
+  capture_start "$OUT/m_midstream_py.pcapng"
   touch "$SYNC/go"
   wait_client
   wait_server
-  stop_capture
+  capture_stop
   write_truth m_midstream_py "$TMP/cli.jsonl" "$TMP/srv.jsonl"
 }
 
 sc_m_midstream_8080() {
-  need_node
+  need_node_peers
   new_sync
   start_server 8080 "$NODE" "$PEERS/more_node.js" midstream-server $SRV_IP 8080 "$TMP/srv.jsonl"
   start_client_bg "$NODE" "$PEERS/more_node.js" midstream-client $SRV_IP 8080 "$TMP/cli.jsonl" "$SYNC"
@@ -220,22 +82,19 @@ sc_m_midstream_8080() {
   touch "$SYNC/go1"
   wait_file "$SYNC/sending"
   sleep 0.3
-  CAPTURE_SETTLE=0 start_capture m_midstream_8080
+  CAPTURE_SETTLE=0 capture_start "$OUT/m_midstream_8080.pcapng"
   touch "$SYNC/go2"
   wait_client
   wait_server
-  stop_capture
+  capture_stop
   in_cli tc qdisc del dev "$CLI_IF" root
   write_truth m_midstream_8080 "$TMP/cli.jsonl" "$TMP/srv.jsonl"
 }
 
 py_pair() {  # py_pair NAME PORT SERVER-MODE CLIENT-MODE [extra args...]
   local name=$1 port=$2 smode=$3 cmode=$4; shift 4
-  start_capture "$name"
-  start_server "$port" "$PY" "$MP" "$smode" --host $SRV_IP --port "$port" --truth "$TMP/srv.jsonl" "$@"
-  run_client "$PY" "$MP" "$cmode" --host $SRV_IP --port "$port" --truth "$TMP/cli.jsonl" "$@"
-  wait_server
-  stop_capture
+  peer_pair "$OUT/$name.pcapng" "$port" "$PY" "$MP" "$smode" --host $SRV_IP --port "$port" --truth "$TMP/srv.jsonl" "$@" \
+    -- "$PY" "$MP" "$cmode" --host $SRV_IP --port "$port" --truth "$TMP/cli.jsonl" "$@"
   write_truth "$name" "$TMP/cli.jsonl" "$TMP/srv.jsonl"
 }
 
@@ -248,39 +107,30 @@ sc_m_abrupt_fin() { py_pair m_abrupt_fin 9005 abrupt-server abrupt-fin-client; }
 # A Close answered after the closer's TCP FIN (scripts/captures/peers/close_fin_peers.py).
 CF="$PEERS/close_fin_peers.py"
 sc_m_close_then_fin() {
-  start_capture m_close_then_fin
-  start_server 9006 "$PY" "$CF" server --host $SRV_IP --port 9006 --truth "$TMP/srv.jsonl" \
-    --result "$TMP/server-result.json"
-  run_client "$PY" "$CF" client --host $SRV_IP --port 9006 --truth "$TMP/cli.jsonl"
-  wait_server
-  stop_capture
+  peer_pair "$OUT/m_close_then_fin.pcapng" 9006 "$PY" "$CF" server --host $SRV_IP --port 9006 --truth "$TMP/srv.jsonl" \
+    --result "$TMP/server-result.json" \
+    -- "$PY" "$CF" client --host $SRV_IP --port 9006 --truth "$TMP/cli.jsonl"
   write_truth m_close_then_fin "$TMP/cli.jsonl" "$TMP/srv.jsonl"
-  log "m_close_then_fin: the server application saw $(cat "$TMP/server-result.json")"
+  say "m_close_then_fin: the server application saw $(cat "$TMP/server-result.json")"
 }
 
 sc_m_close_then_fin_lws() {
   command -v cc >/dev/null && pkg-config --exists libwebsockets ||
-    { log "libwebsockets-dev (or cc) not installed: skipping m_close_then_fin_lws"; return 0; }
+    { say "libwebsockets-dev (or cc) not installed: skipping m_close_then_fin_lws"; return 0; }
   cc -O2 -o "$TMP/lws_close_client" "$PEERS/lws_close_client.c" \
     $(pkg-config --cflags --libs libwebsockets) || die "cannot build lws_close_client"
-  start_capture m_close_then_fin_lws
-  start_server 9007 "$PY" "$CF" server --host $SRV_IP --port 9007 --truth "$TMP/srv.jsonl" \
-    --result "$TMP/server-result.json"
-  run_client "$TMP/lws_close_client" $SRV_IP 9007 "$TMP/lws.log"
-  wait_server
-  stop_capture
+  peer_pair "$OUT/m_close_then_fin_lws.pcapng" 9007 "$PY" "$CF" server --host $SRV_IP --port 9007 --truth "$TMP/srv.jsonl" \
+    --result "$TMP/server-result.json" \
+    -- "$TMP/lws_close_client" $SRV_IP 9007 "$TMP/lws.log"
   "$PY" "$CF" lws-truth "$TMP/lws.log" "$TMP/cli.jsonl"
   write_truth m_close_then_fin_lws "$TMP/cli.jsonl" "$TMP/srv.jsonl"
-  log "m_close_then_fin_lws: libwebsockets $(dpkg-query -W -f '${Version}' libwebsockets17 2>/dev/null || pkg-config --modversion libwebsockets); the server application saw $(cat "$TMP/server-result.json")"
+  say "m_close_then_fin_lws: libwebsockets $(dpkg-query -W -f '${Version}' libwebsockets17 2>/dev/null || pkg-config --modversion libwebsockets); the server application saw $(cat "$TMP/server-result.json")"
 }
 
 sc_m_deflate_node_frag() {
-  need_node
-  start_capture m_deflate_node_frag
-  start_server 9003 "$NODE" "$PEERS/more_node.js" deflate-frag-server $SRV_IP 9003 "$TMP/srv.jsonl"
-  run_client "$NODE" "$PEERS/more_node.js" deflate-frag-client $SRV_IP 9003 "$TMP/cli.jsonl"
-  wait_server
-  stop_capture
+  need_node_peers
+  peer_pair "$OUT/m_deflate_node_frag.pcapng" 9003 "$NODE" "$PEERS/more_node.js" deflate-frag-server $SRV_IP 9003 "$TMP/srv.jsonl" \
+    -- "$NODE" "$PEERS/more_node.js" deflate-frag-client $SRV_IP 9003 "$TMP/cli.jsonl"
   write_truth m_deflate_node_frag "$TMP/cli.jsonl" "$TMP/srv.jsonl"
 }
 
@@ -314,7 +164,7 @@ EOF
 
 need_venv() {
   if ! "$VENV/bin/python" -c 'import paho.mqtt, websockets' 2>/dev/null; then
-    log "creating $VENV with paho-mqtt 2.1.0"
+    say "creating $VENV with paho-mqtt 2.1.0"
     "$PY" -m venv --system-site-packages "$VENV"
     echo '*' >"$VENV/.gitignore"
     "$VENV/bin/pip" install -q paho-mqtt==2.1.0 >&2
@@ -322,33 +172,33 @@ need_venv() {
 }
 
 sc_m_mqtt_ws() {
-  mosquitto_conf || { log "mosquitto not installed: skipping m_mqtt_ws"; return 0; }
+  mosquitto_conf || { say "mosquitto not installed: skipping m_mqtt_ws"; return 0; }
   need_venv
-  start_capture m_mqtt_ws
+  capture_start "$OUT/m_mqtt_ws.pcapng"
   start_server 8083 mosquitto -c "$TMP/mosquitto.conf"
   run_client "$VENV/bin/python" "$MP" mqtt-ws-client --host $SRV_IP --port 8083 --truth "$TMP/cli.jsonl"
   sleep 0.3
   stop_server
-  stop_capture
+  capture_stop
   write_truth m_mqtt_ws "$TMP/cli.jsonl"
 }
 
 # ------------------------------------------------------------------ negatives
 sc_neg_mqtt_tcp() {
-  mosquitto_conf || { log "mosquitto not installed: skipping neg_mqtt_tcp"; return 0; }
-  start_capture neg_mqtt_tcp
+  mosquitto_conf || { say "mosquitto not installed: skipping neg_mqtt_tcp"; return 0; }
+  capture_start "$OUT/neg_mqtt_tcp.pcapng"
   start_server 1883 mosquitto -c "$TMP/mosquitto.conf"
   run_client mosquitto_pub -h $SRV_IP -p 1883 -i wsk-pub -q 1 -r -t wsk/status -m '{"state":"online","upgrade":"websocket"}'
   run_client mosquitto_sub -h $SRV_IP -p 1883 -i wsk-sub -q 1 -t wsk/status -C 1 >&2
   run_client mosquitto_pub -h $SRV_IP -p 1883 -i wsk-pub2 -q 0 -t wsk/data -m 'GET / HTTP/1.1'
   sleep 0.2
   stop_server
-  stop_capture
+  capture_stop
   write_truth neg_mqtt_tcp /dev/null
 }
 
 sc_neg_ssh() {
-  command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { log "sshd not installed: skipping neg_ssh"; return 0; }
+  command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { say "sshd not installed: skipping neg_ssh"; return 0; }
   local d="$TMP/ssh"
   mkdir -p "$d" /run/sshd
   ssh-keygen -q -t ed25519 -N '' -f "$d/host_ed25519" -C wsk-host
@@ -366,13 +216,13 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 EOF
-  start_capture neg_ssh
+  capture_start "$OUT/neg_ssh.pcapng"
   start_server 22 /usr/sbin/sshd -D -e -f "$d/sshd_config"
   run_client ssh -F /dev/null -i "$d/id_ed25519" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
     -o BatchMode=yes -o LogLevel=ERROR root@$SRV_IP 'echo hello from ssh; true' >&2
   sleep 0.3
   stop_server
-  stop_capture
+  capture_stop
   write_truth neg_ssh /dev/null
 }
 
@@ -380,13 +230,13 @@ sc_neg_postgres() {
   local bin
   bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
   [ -n "$bin" ] && [ -x "$bin/initdb" ] && command -v psql >/dev/null ||
-    { log "postgresql not installed: skipping neg_postgres"; return 0; }
+    { say "postgresql not installed: skipping neg_postgres"; return 0; }
   local d="$TMP/pg"
   mkdir -p "$d/data" "$d/sock"
   chown -R postgres:postgres "$d"
   runuser -u postgres -- "$bin/initdb" -D "$d/data" -A trust -U postgres >/dev/null
   echo "host all all 10.79.0.0/24 trust" >>"$d/data/pg_hba.conf"
-  start_capture neg_postgres
+  capture_start "$OUT/neg_postgres.pcapng"
   start_server 5432 runuser -u postgres -- "$bin/postgres" -D "$d/data" -c listen_addresses=$SRV_IP \
     -c port=5432 -c unix_socket_directories="$d/sock" -c logging_collector=off
   run_client env PGCONNECT_TIMEOUT=10 psql -X -h $SRV_IP -p 5432 -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
@@ -395,17 +245,14 @@ sc_neg_postgres() {
     -c "SELECT * FROM t ORDER BY id" >&2
   sleep 0.2
   stop_server
-  stop_capture
+  capture_stop
   write_truth neg_postgres /dev/null
 }
 
 neg_py_pair() {  # neg_py_pair NAME PORT SERVER-MODE CLIENT-MODE [extra]
   local name=$1 port=$2 smode=$3 cmode=$4; shift 4
-  start_capture "$name"
-  start_server "$port" "$PY" "$MP" "$smode" --host $SRV_IP --port "$port" "$@"
-  run_client "$PY" "$MP" "$cmode" --host $SRV_IP --port "$port" "$@"
-  wait_server
-  stop_capture
+  peer_pair "$OUT/$name.pcapng" "$port" "$PY" "$MP" "$smode" --host $SRV_IP --port "$port" "$@" \
+    -- "$PY" "$MP" "$cmode" --host $SRV_IP --port "$port" "$@"
   write_truth "$name" /dev/null
 }
 
@@ -414,13 +261,13 @@ sc_neg_http_keepalive_8080() { neg_py_pair neg_http_keepalive_8080 8080 http-ka-
 sc_neg_random() { neg_py_pair neg_random 7777 random-server random-client; }
 
 sc_neg_memcached() {
-  command -v memcached >/dev/null || { log "memcached not installed: skipping neg_memcached"; return 0; }
-  start_capture neg_memcached
+  command -v memcached >/dev/null || { say "memcached not installed: skipping neg_memcached"; return 0; }
+  capture_start "$OUT/neg_memcached.pcapng"
   start_server 11211 memcached -u memcache -l $SRV_IP -p 11211 -U 0 -m 16
   run_client "$PY" "$MP" memcached-client --host $SRV_IP --port 11211
   sleep 0.2
   stop_server
-  stop_capture
+  capture_stop
   write_truth neg_memcached /dev/null
 }
 
@@ -430,27 +277,14 @@ sc_neg_tls_midstream() {
   start_server 4433 "$PY" "$MP" tls-mid-server --host $SRV_IP --port 4433 --cert "$CERT_DIR/cert.pem" --key "$CERT_DIR/key.pem"
   start_client_bg "$PY" "$MP" tls-mid-client --host $SRV_IP --port 4433 --sync "$SYNC"
   wait_file "$SYNC/ready"
-  start_capture neg_tls_midstream
+  capture_start "$OUT/neg_tls_midstream.pcapng"
   touch "$SYNC/go"
   wait_client
   wait_server
-  stop_capture
+  capture_stop
   write_truth neg_tls_midstream /dev/null
 }
 
 # ---------------------------------------------------------------- main
-if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
-for s in "${SCENARIOS[@]}"; do
-  declare -F "sc_$s" >/dev/null || die "unknown scenario '$s' (known: ${ALL_SCENARIOS[*]})"
-done
-
-mkdir -p "$OUT"
-setup_netns
-for s in "${SCENARIOS[@]}"; do
-  log "scenario $s"
-  "sc_$s"
-  if [ -f "$OUT/$s.pcapng" ]; then
-    tshark -r "$OUT/$s.pcapng" >/dev/null 2>"$TMP/tshark.err" || { cat "$TMP/tshark.err" >&2; die "$s: tshark cannot read the capture"; }
-    log "$s: $(tshark -r "$OUT/$s.pcapng" 2>/dev/null | wc -l) frames, $(stat -c %s "$OUT/$s.pcapng") bytes"
-  fi
-done
+netns_pair m 79
+run_scenarios "$@"

@@ -23,10 +23,9 @@
 # the captures again, WSK_NODE (default: node on PATH).
 set -euo pipefail
 
-HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=../lib/common.sh
-source "$HERE/../lib/common.sh"
-PEERS="$ROOT/scripts/captures/peers"
+source "$(dirname "$0")/../lib/common.sh"
+source "$ROOT/scripts/lib/netns.sh"
 CACHE="${WSK_BENCH_CACHE:-$ROOT/.cache/bench}"
 ROUNDS="${WSK_BENCH_ROUNDS:-3}"
 N_WS="${WSK_BENCH_MESSAGES:-10000}"
@@ -34,22 +33,11 @@ NODE="${WSK_NODE:-$(command -v node || true)}"
 NS=wsk-bench
 SEED=6455
 
-die() { echo "bench: $*" >&2; exit 1; }
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/wsk-bench.XXXXXX")"
-chmod 0755 "$TMP"
-SERVER_PID=""
 PLUGIN_HOME=""
 EMPTY_HOME=""
-cleanup() {
-  set +e
-  [ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  dumpcap_stop 2>/dev/null
-  ip netns del "$NS" 2>/dev/null
-  rm -rf "$TMP" ${PLUGIN_HOME:+"$PLUGIN_HOME"} ${EMPTY_HOME:+"$EMPTY_HOME"}
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_cleanup() { rm -rf ${PLUGIN_HOME:+"$PLUGIN_HOME"} ${EMPTY_HOME:+"$EMPTY_HOME"}; }
+harness_init
+SERVER_TIMEOUT=900 CLIENT_TIMEOUT=900
 
 # ------------------------------------------------------------------ captures
 # NAME LOOPBACK(mtu1500|lo) PORT UNITS PEER [ENV=VALUE...]: PEER is "ws" (bulk_ws.js) or
@@ -68,43 +56,23 @@ CAPTURES=(
 )
 is_ws() { case $1 in ws-*|growth-*) return 0 ;; *) return 1 ;; esac; }
 
-setup_ns() {  # mtu1500|lo
-  ip netns del "$NS" 2>/dev/null || true
-  ip netns add "$NS"
-  ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
-  if [ "$1" = mtu1500 ]; then
-    ip -n "$NS" link set lo mtu 1500
-    ip netns exec "$NS" ethtool -K lo tso off gso off gro off
-  fi
-  ip -n "$NS" link set lo up
-  ip netns exec "$NS" sysctl -qw net.ipv4.tcp_rmem="4096 65536 262144" net.ipv4.tcp_moderate_rcvbuf=0
-}
-
 capture_one() {  # NAME LOOPBACK PORT UNITS PEER [ENV...]
   local name=$1 lb=$2 port=$3 units=$4 peer=$5; shift 5
   local pcap="$CACHE/$name.pcapng" cmd=() i
   if [ "$peer" = ws ]; then cmd=("$NODE" "$PEERS/bulk_ws.js")
   else cmd=("$NODE" "$PEERS/bench_plain.js" "$peer"); fi
   say "capture $name: $peer, $units units, loopback $lb, port $port${*:+, $*}"
-  setup_ns "$lb"
-  dumpcap_start "$NS" lo "$pcap.tmp" -B 512 -f "tcp port $port" || die "dumpcap failed"
-  sleep 0.3
+  netns_loopback "$NS" "$lb" "4096 65536 262144"
+  capture_start "$pcap.tmp" -B 512 -f "tcp port $port"
   local srv_args=(server 127.0.0.1 "$port" "$units" "$SEED") cli_args=(client 127.0.0.1 "$port" "$units" "$SEED")
   if [ "$peer" = ws ]; then srv_args+=("$TMP/srv.json"); cli_args+=("$TMP/cli.json"); fi
   if [ "$peer" = tls ]; then srv_args+=("$TMP/cert"); cli_args+=("$TMP/cert"); fi
-  env "$@" timeout 900 ip netns exec "$NS" taskset -c 0 "${cmd[@]}" "${srv_args[@]}" </dev/null 2>"$TMP/srv.log" &
-  SERVER_PID=$!
-  for i in $(seq 100); do
-    [ -n "$(ip netns exec "$NS" ss -Hltn "sport = :$port")" ] && break
-    sleep 0.1
-  done
+  SERVER_LOG="$TMP/srv.log" start_server "$port" env "$@" taskset -c 0 "${cmd[@]}" "${srv_args[@]}"
   local t0=$SECONDS
-  env "$@" timeout 900 ip netns exec "$NS" taskset -c 0 "${cmd[@]}" "${cli_args[@]}" </dev/null 2>"$TMP/cli.log" ||
+  run_client env "$@" taskset -c 0 "${cmd[@]}" "${cli_args[@]}" </dev/null 2>"$TMP/cli.log" ||
     { cat "$TMP/cli.log" "$TMP/srv.log" >&2; die "$name: client failed"; }
-  wait "$SERVER_PID" || { cat "$TMP/srv.log" >&2; die "$name: server failed"; }
-  SERVER_PID=""
-  sleep 0.5
-  dumpcap_stop || die "$name: capture incomplete"
+  SERVER_LOG="$TMP/srv.log" wait_server
+  capture_stop
   ip netns del "$NS"
   mv "$pcap.tmp" "$pcap"
   chmod 0644 "$pcap"
@@ -127,8 +95,7 @@ capture_one() {  # NAME LOOPBACK PORT UNITS PEER [ENV...]
 }
 
 make_captures() {
-  [ "$(id -u)" -eq 0 ] || die "captures need root (network namespace, dumpcap)"
-  for t in ip ethtool dumpcap ss timeout taskset capinfos openssl; do command -v "$t" >/dev/null || die "missing tool: $t"; done
+  need_tools ip ethtool dumpcap ss timeout taskset capinfos openssl
   [ -n "$NODE" ] || die "node not found"
   WSK_NODE="$NODE" need_node_peers
   mkdir -p "$CACHE" "$TMP/cert"

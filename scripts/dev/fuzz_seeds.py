@@ -12,6 +12,9 @@ import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from wsframe import split as frames  # noqa: E402
+
 
 def put(outdir, target, data):
     if not data or len(data) > 64 * 1024:
@@ -22,37 +25,6 @@ def put(outdir, target, data):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
         f.write(data)
-
-
-def frames(buf):
-    """Split a byte stream into WebSocket frames: (raw frame bytes, header dict)."""
-    out, i = [], 0
-    while i + 2 <= len(buf):
-        b0, b1 = buf[i], buf[i + 1]
-        n, h = b1 & 0x7F, 2
-        if n == 126:
-            if i + 4 > len(buf):
-                break
-            n, h = struct.unpack(">H", buf[i + 2:i + 4])[0], 4
-        elif n == 127:
-            if i + 10 > len(buf):
-                break
-            n, h = struct.unpack(">Q", buf[i + 2:i + 10])[0], 10
-        key = None
-        if b1 & 0x80:
-            key = buf[i + h:i + h + 4]
-            h += 4
-        end = i + h + n
-        raw = buf[i:min(end, len(buf))]
-        pl = bytearray(buf[i + h:min(end, len(buf))])
-        if key and len(key) == 4:
-            for j in range(len(pl)):
-                pl[j] ^= key[j % 4]
-        out.append((raw, b0, bytes(pl)))
-        if end > len(buf):
-            break
-        i = end
-    return out
 
 
 def main():

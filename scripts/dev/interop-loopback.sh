@@ -11,6 +11,9 @@
 # Captures and truth files are kept in .cache/interop/.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+source "$ROOT/scripts/lib/netns.sh"
+need_tools dumpcap tshark capinfos
+harness_init
 cd "$ROOT"
 N="${1:-300}"
 OUTDIR="$ROOT/.cache/interop"
@@ -31,16 +34,11 @@ for host in 127.0.0.1 ::1; do
       port=$((port + 1)) seed=$((seed + 1))
       name="$mode-$comp-$([ "$host" = ::1 ] && echo v6 || echo v4)"
       cap="$OUTDIR/$name.pcapng"
-      rm -f "$cap"
-      dumpcap -q -i lo -f "tcp port $port" -w "$cap" 2>"$OUTDIR/$name.dumpcap" &
-      dp=$!
-      for _ in $(seq 100); do grep -q "Capturing on" "$OUTDIR/$name.dumpcap" && break; sleep 0.05; done
+      CAPTURE_SETTLE=0 capture_start "$cap" -f "tcp port $port"
       timeout 300 "$VENV/bin/python" scripts/captures/peers/interop_lo.py "$mode" "$host" "$port" \
         "$seed" "$N" "$OUTDIR/$name.truth.jsonl" "$comp"
-      sleep 1
-      kill -INT "$dp"
-      wait "$dp" 2>/dev/null || true
-      chmod 0644 "$cap"
+      sleep 0.5
+      capture_stop
       scripts/ws-messages "$cap" >"$OUTDIR/$name.jsonl"
       echo "$name: $(capinfos -c -M "$cap" | awk '/Number of packets/ {print $NF}') packets"
       python3 scripts/captures/peers/interop_compare.py "$OUTDIR/$name.truth.jsonl" "$OUTDIR/$name.jsonl" || fail=1

@@ -70,39 +70,3 @@ need_node_peers() {
     (cd "$ROOT/scripts/captures/peers" && npm ci --no-audit --no-fund >&2)
   fi
 }
-
-# dumpcap_start NETNS IFACE FILE [DUMPCAP-ARGS...]: capture IFACE of network namespace NETNS
-# ("" = this one) into FILE; returns once dumpcap captures. Sets DUMPCAP_PID and DUMPCAP_LOG.
-dumpcap_start() {
-  local ns=$1 ifc=$2 file=$3 i; shift 3
-  local pre=()
-  [ -n "$ns" ] && pre=(ip netns exec "$ns")
-  DUMPCAP_LOG="$(mktemp "${TMPDIR:-/tmp}/wsk-dumpcap.XXXXXX")"
-  rm -f "$file"
-  "${pre[@]}" dumpcap -q -i "$ifc" "$@" -w "$file" 2>"$DUMPCAP_LOG" &
-  DUMPCAP_PID=$!
-  for i in $(seq 100); do
-    grep -q "Capturing on" "$DUMPCAP_LOG" && [ -s "$file" ] && return 0
-    kill -0 "$DUMPCAP_PID" 2>/dev/null || { cat "$DUMPCAP_LOG" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "dumpcap did not start" >&2
-  return 1
-}
-
-# dumpcap_stop: SIGINT, up to 10 s, then SIGKILL; fails if dumpcap reports dropped packets.
-dumpcap_stop() {
-  local pid=$DUMPCAP_PID i dropped
-  [ -n "$pid" ] || return 0
-  kill -INT "$pid" 2>/dev/null || true
-  for i in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && { echo "dumpcap did not stop on SIGINT, killing it" >&2; kill -KILL "$pid"; }
-  wait "$pid" 2>/dev/null || true
-  DUMPCAP_PID=""
-  dropped=$(sed -n 's/.*received\/dropped on interface[^:]*: [0-9]*\/\([0-9]*\).*/\1/p' "$DUMPCAP_LOG")
-  rm -f "$DUMPCAP_LOG"
-  [ "${dropped:-0}" = 0 ] || { echo "dumpcap dropped $dropped packets" >&2; return 1; }
-}
