@@ -2,19 +2,11 @@
 //! scripts/captures/adversarial.py): each must be dissected in bounded time and memory, with exact
 //! results and the expected expert infos. Timings and peak memory: docs/robustness.md. The
 //! wall-time bounds here are generous sanity checks, not benchmarks.
+#[macro_use]
 mod common;
 
-use common::{occ, root, tshark, Tshark};
+use common::{occ, root, Tshark};
 use std::time::{Duration, Instant};
-
-macro_rules! ts {
-    () => {
-        match tshark() {
-            Some(t) => t,
-            None => return,
-        }
-    };
-}
 
 struct Run {
     /// One row per packet: the requested fields, occurrences joined by '|'.

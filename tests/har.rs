@@ -2,18 +2,12 @@
 //! connections) on real captures, validated against the HAR 1.2 JSON schema (npm `har-schema`,
 //! the schema of `har-validator`) with Ajv by scripts/dev/har-check/validate.js, and compared value
 //! by value with the capture.
+#[macro_use]
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-
-fn plugin() -> PathBuf {
-    match std::env::var("WSK_PLUGIN") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => common::root().join("target/release/libws_keepalive.so"),
-    }
-}
 
 /// scripts/dev/har-check with its node_modules (`npm ci` once, from its package-lock.json). None only
 /// inside scripts/dev/compat.sh's chroots (`WSK_WS_VERSION` set), which have tshark but no Node.js:
@@ -49,19 +43,14 @@ fn tmp(name: &str) -> PathBuf {
 /// Run `scripts/ws-messages --har OUT CAPTURE extra...`; returns OUT's path.
 fn export(capture: &str, extra: &[&str]) -> PathBuf {
     let out = tmp(&capture.replace(".pcapng", ".har"));
-    let st = Command::new(common::root().join("scripts/ws-messages"))
-        .arg("--har")
-        .arg(&out)
-        .arg(common::root().join("tests/captures").join(capture))
-        .args(extra)
-        .env("WSK_PLUGIN", plugin())
-        .output()
-        .expect("run scripts/ws-messages");
-    assert!(
-        st.status.success(),
-        "ws-messages --har failed: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    let capture = common::root().join("tests/captures").join(capture);
+    let mut args = vec![
+        "--har".into(),
+        out.clone().into_os_string(),
+        capture.into_os_string(),
+    ];
+    args.extend(extra.iter().map(Into::into));
+    common::ws_messages(args);
     out
 }
 
