@@ -2,7 +2,7 @@
 //!
 //! Without Wireshark's headers (or with `WSK_NO_EPAN=1`) only the pure-Rust core is built, so
 //! `cargo test` works on a machine without Wireshark. `WIRESHARK_INCLUDE_DIR` points the build at
-//! another version's headers (the directory holding `ws_version.h`); scripts/compat.sh uses it
+//! another version's headers (the directory holding `ws_version.h`); scripts/dev/compat.sh uses it
 //! to build for Wireshark 4.4 and 4.6. The version read from `ws_version.h` sets the cfg flags
 //! `ws_4_2_plus`, `ws_4_4_plus` and `ws_4_6_plus`. Functions whose C signature differs between
 //! versions get a version-stable Rust face in src/epan/compat.rs (appended to the bindings).

@@ -3,7 +3,7 @@
 #   ~/.local/lib/wireshark/plugins/<major.minor>/epan/ws_keepalive.so
 # Usage: scripts/install.sh [--home DIR]   (default: $HOME)
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/lib/common.sh"
 home="$HOME"
 [ "${1:-}" = "--home" ] && home="$2"
 ver="$(ws_version)"

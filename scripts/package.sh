@@ -11,7 +11,7 @@
 # 0, the last commit's time as mtime, gzip -n. Environment: WSK_PACKAGE_SKIP_BUILD=1 packs the
 # .so files already in dist/<v>/epan/ (e.g. right after scripts/test.sh built them).
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
 VERSIONS=(4.0 4.4 4.6)
@@ -21,7 +21,7 @@ name="ws-keepalive-$version-linux-x86_64"
 if [ "${WSK_PACKAGE_SKIP_BUILD:-0}" != 1 ]; then
   [ "$(ws_version)" = 4.0 ] || { echo "package.sh: this machine's Wireshark is $(ws_version), not 4.0" >&2; exit 1; }
   build_plugin >/dev/null
-  "$ROOT/scripts/compat.sh" --build-only
+  "$ROOT/scripts/dev/compat.sh" --build-only
 fi
 for v in "${VERSIONS[@]}"; do
   [ -f "dist/$v/epan/ws_keepalive.so" ] || { echo "package.sh: dist/$v/epan/ws_keepalive.so missing" >&2; exit 1; }

@@ -3,7 +3,7 @@
 # folder, and show the WebSocket messages of the bundled sample capture, one line per message.
 # Usage: scripts/run.sh [CAPTURE]
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/lib/common.sh"
 capture="${1:-$ROOT/tests/captures/py_basic.pcapng}"
 ensure_deps
 so="$(build_plugin)"

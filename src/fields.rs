@@ -1,5 +1,5 @@
 //! The plugin's field table, declared once as data. The glue registers exactly these fields with
-//! Wireshark, and the README's field reference is generated from this table (`scripts/fields-doc.sh`;
+//! Wireshark, and the README's field reference is generated from this table (`scripts/dev/fields-doc.sh`;
 //! a test fails when it is stale), so the two cannot drift.
 #![forbid(unsafe_code)]
 
@@ -490,7 +490,7 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "prints the reference for scripts/fields-doc.sh"]
+    #[ignore = "prints the reference for scripts/dev/fields-doc.sh"]
     fn print_reference() {
         println!("{}", markdown_reference());
     }
@@ -501,7 +501,7 @@ mod tests {
             .expect("README.md");
         assert!(
             readme.contains(&markdown_reference()),
-            "README field reference is stale: run scripts/fields-doc.sh"
+            "README field reference is stale: run scripts/dev/fields-doc.sh"
         );
     }
 }

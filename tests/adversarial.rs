@@ -1,20 +1,12 @@
-//! Adversarial captures (tests/adversarial/, made by scripts/make-adversarial.sh from
-//! tests/adversarial/gen.py): each must be dissected in bounded time and memory, with exact
+//! Adversarial captures (tests/adversarial/, made by scripts/captures/make-adversarial.sh from
+//! scripts/captures/adversarial.py): each must be dissected in bounded time and memory, with exact
 //! results and the expected expert infos. Timings and peak memory: docs/robustness.md. The
 //! wall-time bounds here are generous sanity checks, not benchmarks.
+#[macro_use]
 mod common;
 
-use common::{occ, root, tshark, Tshark};
+use common::{occ, root, Tshark};
 use std::time::{Duration, Instant};
-
-macro_rules! ts {
-    () => {
-        match tshark() {
-            Some(t) => t,
-            None => return,
-        }
-    };
-}
 
 struct Run {
     /// One row per packet: the requested fields, occurrences joined by '|'.
@@ -53,7 +45,7 @@ impl Run {
 /// first column of every row is the frame number.
 fn run(t: &Tshark, name: &str, extra: &[&str], fields: &[&str], bound_secs: u64) -> Run {
     let bytes = std::fs::read(root().join("tests/adversarial").join(name))
-        .unwrap_or_else(|e| panic!("{name}: {e} (run scripts/make-adversarial.sh)"));
+        .unwrap_or_else(|e| panic!("{name}: {e} (run scripts/captures/make-adversarial.sh)"));
     let cap = t.write_capture(name, &bytes);
     let mut args: Vec<&str> = vec!["-r", &cap];
     args.extend_from_slice(extra);

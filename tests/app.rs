@@ -1,18 +1,9 @@
 //! Golden tests of the push-service protocols on real captures (tests/captures/APP.md): exact
 //! field values against what socket.io, graphql-ws and @microsoft/signalr logged as sent.
+#[macro_use]
 mod common;
 
-use common::tshark;
 use ws_keepalive::fields_app::APP_PROTOCOLS;
-
-macro_rules! ts {
-    () => {
-        match tshark() {
-            Some(t) => t,
-            None => return,
-        }
-    };
-}
 
 fn rows(t: &common::Tshark, cap: &str, filter: &str, fields: &[&str]) -> Vec<String> {
     let cap = t.capture(cap);

@@ -2,67 +2,20 @@
 //! (tests/captures/*.truth.jsonl): every message the peers sent explicitly appears, in order,
 //! with its exact type, length, payload (SHA-256 of the text or of the base64-decoded data) and
 //! close code/reason; the only extra messages are the libraries' automatic pongs and Close echoes.
+#[macro_use]
 mod common;
 
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
-use std::process::Command;
-
-fn plugin() -> PathBuf {
-    if let Ok(p) = std::env::var("WSK_PLUGIN") {
-        return PathBuf::from(p);
-    }
-    let t = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| common::root().join("target"));
-    for prof in ["release", "debug"] {
-        let p = t.join(prof).join("libws_keepalive.so");
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!("no built plugin");
-}
-
-fn b64(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("bad base64 {c}"),
-    } as u32;
-    let mut out = Vec::new();
-    for chunk in s.as_bytes().chunks(4) {
-        let n = chunk.iter().filter(|&&c| c != b'=').count();
-        let mut v = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            v |= if c == b'=' { 0 } else { val(c) } << (18 - 6 * i);
-        }
-        out.extend_from_slice(&v.to_be_bytes()[1..n]);
-    }
-    out
-}
 
 /// Run scripts/ws-messages; one JSON object per output line.
 fn export(capture: &str, extra: &[&str]) -> Vec<serde_json::Value> {
     if common::tshark().is_none() {
         return Vec::new();
     }
-    let out = Command::new(common::root().join("scripts/ws-messages"))
-        .arg(common::root().join("tests/captures").join(capture))
-        .args(extra)
-        .env("WSK_PLUGIN", plugin())
-        .output()
-        .expect("run scripts/ws-messages");
-    assert!(
-        out.status.success(),
-        "ws-messages failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    let capture = common::root().join("tests/captures").join(capture);
+    let mut args = vec![capture.into_os_string()];
+    args.extend(extra.iter().map(Into::into));
+    common::ws_messages(args)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
@@ -71,7 +24,7 @@ fn export(capture: &str, extra: &[&str]) -> Vec<serde_json::Value> {
 fn payload(m: &serde_json::Value) -> Vec<u8> {
     match (m.get("text"), m.get("base64")) {
         (Some(t), _) => t.as_str().unwrap().as_bytes().to_vec(),
-        (None, Some(b)) => b64(b.as_str().unwrap()),
+        (None, Some(b)) => common::base64_decode(b.as_str().unwrap()),
         _ => panic!("no payload: {m}"),
     }
 }

@@ -1,6 +1,7 @@
 //! Follow Stream `ws` (`tshark -q -z follow,ws,<mode>,<stream>`, src/epan/follow.c and
 //! src/core/follow.rs) on real captures: one block per message, labelled with its direction and
 //! number, unmasked, reassembled and inflated, in send order; control frames on one line.
+#[macro_use]
 mod common;
 
 use common::tshark;
@@ -297,9 +298,7 @@ fn has_builtin_follower() -> bool {
 
 #[test]
 fn builtin_follow_websocket_shows_what_it_shows_without_the_plugin() {
-    let (Some(t), Some(b)) = (tshark(), common::builtin::builtin()) else {
-        return;
-    };
+    let (t, b) = ts_and_builtin!();
     let version = common::ws_version();
     if !has_builtin_follower() {
         // Wireshark 4.0 and 4.2 have no WebSocket follower of their own.
@@ -350,10 +349,7 @@ fn builtin_follow_websocket_shows_what_it_shows_without_the_plugin() {
 /// first pass) gives the same blocks as a one-pass tshark.
 #[test]
 fn sharkd_follow_on_revisits_gives_the_same_blocks() {
-    let Some(t) = tshark() else { return };
-    if !common::sharkd::available() {
-        return;
-    }
+    let t = sharkd!();
     let cap = t.capture("node_frag.pcapng");
     let res = t.sharkd(&[
         serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "load", "params": {"file": cap}}),
@@ -364,29 +360,10 @@ fn sharkd_follow_on_revisits_gives_the_same_blocks() {
     assert_eq!(f["shost"], "10.77.0.2", "{f}");
     assert_eq!(f["chost"], "10.77.0.1", "{f}");
     let payloads = f["payloads"].as_array().expect("payloads");
-    let b64 = |s: &str| -> Vec<u8> {
-        let val = |c: u8| match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            _ => 63,
-        } as u32;
-        let mut out = Vec::new();
-        for chunk in s.as_bytes().chunks(4) {
-            let n = chunk.iter().filter(|&&c| c != b'=').count();
-            let mut v = 0u32;
-            for (i, &c) in chunk.iter().enumerate() {
-                v |= if c == b'=' { 0 } else { val(c) } << (18 - 6 * i);
-            }
-            out.extend_from_slice(&v.to_be_bytes()[1..n]);
-        }
-        out
-    };
     let from_sharkd: Vec<String> = payloads
         .iter()
         .map(|p| {
-            let d = b64(p["d"].as_str().unwrap());
+            let d = common::base64_decode(p["d"].as_str().unwrap());
             let text = String::from_utf8_lossy(&d).into_owned();
             text.lines().next().unwrap().to_string()
         })

@@ -5,19 +5,11 @@
 //! bytes (expert `ws.expert.capture_gap`) until the frame structure is found again (expert
 //! `ws.expert.resynchronized` when bytes had to be skipped), and every frame it shows is one the
 //! client really sent.
+#[macro_use]
 mod common;
 
-use common::{tshark, Tshark};
+use common::Tshark;
 use std::process::Command;
-
-macro_rules! ts {
-    () => {
-        match tshark() {
-            Some(t) => t,
-            None => return,
-        }
-    };
-}
 
 /// py_basic.pcapng without packet `drop` (1-based), written where tshark's user can read it.
 fn without_packet(t: &Tshark, drop: u32) -> String {

@@ -1,19 +1,12 @@
 //! Golden tests: the real tshark with the built plugin, on real and hand-made captures, asserting
 //! exact field values. Each committed capture's recipe is in tests/captures/README.md.
+#[macro_use]
 mod common;
 
-use common::pcap::{ws_frame, Conn, Pcap};
-use common::{occ, tshark};
+use common::pcap::{Conn, Pcap};
+use common::violations::{violations, Violations};
+use common::Frame;
 use ws_keepalive::fields::FIELDS;
-
-macro_rules! ts {
-    () => {
-        match tshark() {
-            Some(t) => t,
-            None => return,
-        }
-    };
-}
 
 #[test]
 fn plugin_is_loaded_with_its_names() {
@@ -66,16 +59,6 @@ fn every_field_of_the_table_is_registered_with_its_type() {
         assert_eq!(cols[4], "ws", "{} belongs to another protocol", d.abbrev);
     }
 }
-
-const MSG_FIELDS: [&str; 7] = [
-    "frame.number",
-    "ws.dir",
-    "ws.msg.index",
-    "ws.msg.type",
-    "ws.msg.len",
-    "ws.msg.frames",
-    "ws.msg.text",
-];
 
 #[test]
 fn py_basic_messages_exact() {
@@ -378,116 +361,7 @@ fn expert_frames(t: &common::Tshark, cap: &str, key: &str) -> Vec<u32> {
 #[test]
 fn violations_each_raise_their_expert() {
     let t = ts!();
-    let k = Some([0x11, 0x22, 0x33, 0x44]);
-    let mut p = Pcap::new();
-    let mut want: Vec<(&str, Vec<u32>)> = Vec::new();
-
-    let mut a = Conn::open(&mut p, 40001, 8765);
-    a.ws_handshake(&mut p, None);
-    let ok = a.client(&mut p, &ws_frame(true, 0, 1, k, b"fine", 0, None));
-    want.push((
-        "unmasked_client_frame",
-        vec![a.client(&mut p, &ws_frame(true, 0, 1, None, b"a", 0, None))],
-    ));
-    want.push((
-        "masked_server_frame",
-        vec![a.server(&mut p, &ws_frame(true, 0, 1, k, b"b", 0, None))],
-    ));
-    want.push((
-        "rsv_without_extension",
-        vec![a.client(&mut p, &ws_frame(true, 2, 1, k, b"c", 0, None))],
-    ));
-    want.push((
-        "reserved_opcode",
-        vec![a.client(&mut p, &ws_frame(true, 0, 3, k, b"d", 0, None))],
-    ));
-    want.push((
-        "control_frame_too_big",
-        vec![a.client(&mut p, &ws_frame(true, 0, 9, k, &[b'p'; 126], 0, None))],
-    ));
-    want.push((
-        "control_frame_fragmented",
-        vec![a.client(&mut p, &ws_frame(false, 0, 9, k, b"q", 0, None))],
-    ));
-    want.push((
-        "continuation_without_start",
-        vec![a.client(&mut p, &ws_frame(true, 0, 0, k, b"e", 0, None))],
-    ));
-    a.client(&mut p, &ws_frame(false, 0, 1, k, b"ab", 0, None));
-    want.push((
-        "data_frame_in_unfinished_message",
-        vec![a.client(&mut p, &ws_frame(true, 0, 1, k, b"cd", 0, None))],
-    ));
-    want.push((
-        "invalid_utf8_text",
-        vec![a.client(
-            &mut p,
-            &ws_frame(true, 0, 1, k, &[0x61, 0xff, 0xfe], 0, None),
-        )],
-    ));
-    want.push((
-        "length_not_minimal",
-        vec![a.client(&mut p, &ws_frame(true, 0, 2, k, b"xyz", 16, None))],
-    ));
-
-    let mut b = Conn::open(&mut p, 40002, 8765);
-    b.ws_handshake(&mut p, None);
-    want.push((
-        "close_payload_one_byte",
-        vec![b.client(&mut p, &ws_frame(true, 0, 8, k, &[0x03], 0, None))],
-    ));
-
-    let mut c = Conn::open(&mut p, 40003, 8765);
-    c.ws_handshake(&mut p, None);
-    want.push((
-        "close_code_not_on_wire",
-        vec![c.client(
-            &mut p,
-            &ws_frame(true, 0, 8, k, &1005u16.to_be_bytes(), 0, None),
-        )],
-    ));
-    want.push((
-        "close_code_invalid",
-        vec![c.server(
-            &mut p,
-            &ws_frame(true, 0, 8, None, &2000u16.to_be_bytes(), 0, None),
-        )],
-    ));
-
-    let mut d = Conn::open(&mut p, 40004, 8765);
-    d.ws_handshake(&mut p, None);
-    let mut bad_reason = 1000u16.to_be_bytes().to_vec();
-    bad_reason.extend_from_slice(&[0xc3, 0x28]);
-    want.push((
-        "invalid_utf8_close_reason",
-        vec![d.server(&mut p, &ws_frame(true, 0, 8, None, &bad_reason, 0, None))],
-    ));
-    want.push((
-        "data_after_close",
-        vec![d.server(&mut p, &ws_frame(true, 0, 1, None, b"late", 0, None))],
-    ));
-
-    let mut e = Conn::open(&mut p, 40005, 8765);
-    let (_, resp) = e.ws_handshake(&mut p, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA="));
-    want.push(("accept_mismatch", vec![resp]));
-
-    let mut f = Conn::open(&mut p, 40006, 8765);
-    f.ws_handshake(&mut p, None);
-    // A 64-bit length of 2^63: the header says so, the segment holds 4 bytes of payload.
-    let mut huge = ws_frame(true, 0, 2, None, b"", 64, Some(1 << 63));
-    huge.extend_from_slice(b"abcd");
-    want.push(("length_msb_set", vec![f.server(&mut p, &huge)]));
-
-    let mut g = Conn::open(&mut p, 40007, 8765);
-    g.ws_handshake(&mut p, None);
-    // The capture kept 10 of the frame's 2+4+100 bytes (snap length).
-    let cut = g.client_cut(&mut p, &ws_frame(true, 0, 2, k, &[7u8; 100], 0, None), 10);
-    // The 2^63 frame above is also only partly there.
-    let huge_frame = want.last().unwrap().1[0];
-    want.push(("payload_truncated", vec![huge_frame, cut]));
-    want.push(("frame_too_large", vec![huge_frame]));
-
-    let cap = t.write_capture("handmade_violations.pcap", p.bytes());
+    let Violations { cap, want, ok } = violations(t);
     for (key, frames) in &want {
         assert_eq!(&expert_frames(t, &cap, key), frames, "expert {key}");
     }
@@ -537,22 +411,22 @@ fn violations_each_raise_their_expert() {
 #[test]
 fn segmentation_coalescing_and_fragmentation() {
     let t = ts!();
-    let k = Some([1, 2, 3, 4]);
+    let k = [1, 2, 3, 4];
     let mut p = Pcap::new();
     let mut c = Conn::open(&mut p, 40100, 8765);
     c.ws_handshake(&mut p, None);
     // Three frames in one segment: Text "Hel" (no FIN), Ping "x", Continuation "lo" (FIN).
-    let mut seg = ws_frame(false, 0, 1, k, b"Hel", 0, None);
-    seg.extend(ws_frame(true, 0, 9, k, b"x", 0, None));
-    seg.extend(ws_frame(true, 0, 0, k, b"lo", 0, None));
+    let mut seg = Frame::text(b"Hel").fin(false).masked(k).encode();
+    seg.extend(Frame::ping(b"x").masked(k).encode());
+    seg.extend(Frame::continuation(b"lo").masked(k).encode());
     let n1 = c.client(&mut p, &seg);
     // A 3000-byte server frame split over three segments, the last carrying one more frame.
     let big: Vec<u8> = (0..3000u32).map(|i| (i % 7) as u8 + b'a').collect();
-    let f = ws_frame(true, 0, 1, None, &big, 0, None);
+    let f = Frame::text(&big).encode();
     c.server(&mut p, &f[..1000]);
     c.server(&mut p, &f[1000..2000]);
     let mut tail = f[2000..].to_vec();
-    tail.extend(ws_frame(true, 0, 10, None, b"x", 0, None));
+    tail.extend(Frame::pong(b"x").encode());
     let n2 = c.server(&mut p, &tail);
     let cap = t.write_capture("handmade_segments.pcap", p.bytes());
 
@@ -626,18 +500,52 @@ fn negatives_are_never_claimed() {
     assert!(tried >= 3, "negative captures missing");
 }
 
+/// The message fields (length, frame count, text, bytes) sit on the frame that completes a
+/// message and on no other fragment: node_frag's client sends a Text message in three frames
+/// with a Ping between the first two, then a Binary message in two.
 #[test]
 fn message_fields_exist_on_completing_frames_only() {
     let t = ts!();
-    let cap = t.capture("py_basic.pcapng");
-    let rows = t.fields(&cap, "ws.opcode", &MSG_FIELDS, &[]);
-    for r in &rows {
-        assert_eq!(
-            occ(&r[2]).len(),
-            occ(&r[4]).len(),
-            "every frame here completes its message: {r:?}"
-        );
-    }
+    let cap = t.capture("node_frag.pcapng");
+    let rows = t.fields(
+        &cap,
+        "ws.dir == \"client\" and frame.number <= 16",
+        &[
+            "frame.number",
+            "ws.msg.index",
+            "ws.msg.fragment",
+            "ws.fin",
+            "ws.msg.len",
+            "ws.msg.frames",
+            "ws.msg.text",
+            "ws.msg.data",
+        ],
+        &[],
+    );
+    // The peer's two fragments: pattern(300, 3) and pattern(200, 5) (node_ws.js).
+    let pattern = |n: u32, mul: u32| (0..n).map(move |i| (i * mul % 251) as u8);
+    let binary: Vec<u8> = pattern(300, 3).chain(pattern(200, 5)).collect();
+    let row = |cells: [&str; 8]| cells.map(str::to_string).to_vec();
+    assert_eq!(
+        rows,
+        vec![
+            row(["8", "1", "1", "0", "", "", "", ""]),
+            row(["9", "2", "1", "1", "2", "1", "", "7031"]),
+            row(["10", "1", "2", "0", "", "", "", ""]),
+            row([
+                "11",
+                "1",
+                "3",
+                "1",
+                "28",
+                "3",
+                "frag-one frag-two frag-three",
+                &common::hex(b"frag-one frag-two frag-three"),
+            ]),
+            row(["15", "3", "1", "0", "", "", "", ""]),
+            row(["16", "3", "2", "1", "500", "2", "", &common::hex(&binary)]),
+        ]
+    );
 }
 
 /// The unmask and reassembly caps cut what is shown, say so, and keep the numbers right.
@@ -660,12 +568,18 @@ fn caps_cut_with_an_expert_note() {
         "Unmasked payload cut at 4 of 200000 bytes (preference ws.max_unmask)"
     );
 
-    let k = Some([9, 8, 7, 6]);
+    let k = [9, 8, 7, 6];
     let mut p = Pcap::new();
     let mut c = Conn::open(&mut p, 40200, 8765);
     c.ws_handshake(&mut p, None);
-    c.client(&mut p, &ws_frame(false, 0, 2, k, b"0123456789", 0, None));
-    let last = c.client(&mut p, &ws_frame(true, 0, 0, k, b"abcdefghij", 0, None));
+    c.client(
+        &mut p,
+        &Frame::binary(b"0123456789").fin(false).masked(k).encode(),
+    );
+    let last = c.client(
+        &mut p,
+        &Frame::continuation(b"abcdefghij").masked(k).encode(),
+    );
     let cap = t.write_capture("handmade_cap.pcap", p.bytes());
     let rows = t.fields(
         &cap,
@@ -831,7 +745,8 @@ fn payloads_dispatched_to_subprotocol_and_json() {
 
 /// A deflate bomb: a ~100 kB compressed message that inflates to 100 MB stops at the cap
 /// (preference ws.max_inflate, 10 MiB by default) with an expert warning; tshark's peak memory
-/// stays far below what inflating it all would take. (Timing is measured by scripts/bench-bomb.sh.)
+/// stays far below what inflating it all would take. (Its time and memory:
+/// `scripts/captures/make-adversarial.sh --measure`, on tests/adversarial/bomb.pcap.)
 #[test]
 fn deflate_bomb_stays_within_the_cap() {
     let t = ts!();
@@ -844,7 +759,7 @@ fn deflate_bomb_stays_within_the_cap() {
     let mut p = Pcap::new();
     let mut c = Conn::open(&mut p, 40300, 8765);
     c.ws_handshake_ext(&mut p, "permessage-deflate");
-    let frame = ws_frame(true, 4, 2, None, &bomb, 0, None);
+    let frame = Frame::binary(&bomb).rsv(4).encode();
     let last = c.server_stream(&mut p, &frame);
     let cap = t.write_capture("handmade_bomb.pcap", p.bytes());
     let rows = t.fields(
@@ -978,10 +893,7 @@ fn close_answered_after_the_closers_fin() {
 /// compressed text message has its text.)
 #[test]
 fn compressed_frames_show_inflated_text() {
-    let t = ts!();
-    let Some(b) = common::builtin::builtin() else {
-        return;
-    };
+    let (t, b) = ts_and_builtin!();
     for name in [
         "m_deflate_py.pcapng",
         "m_deflate_py_nocontext.pcapng",

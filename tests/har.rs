@@ -1,22 +1,16 @@
 //! `scripts/ws-messages --har FILE` (HAR 1.2 in the shape Chrome DevTools exports WebSocket
 //! connections) on real captures, validated against the HAR 1.2 JSON schema (npm `har-schema`,
-//! the schema of `har-validator`) with Ajv by scripts/har-check/validate.js, and compared value
+//! the schema of `har-validator`) with Ajv by scripts/dev/har-check/validate.js, and compared value
 //! by value with the capture.
+#[macro_use]
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-fn plugin() -> PathBuf {
-    match std::env::var("WSK_PLUGIN") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => common::root().join("target/release/libws_keepalive.so"),
-    }
-}
-
-/// scripts/har-check with its node_modules (`npm ci` once, from its package-lock.json). None only
-/// inside scripts/compat.sh's chroots (`WSK_WS_VERSION` set), which have tshark but no Node.js:
+/// scripts/dev/har-check with its node_modules (`npm ci` once, from its package-lock.json). None only
+/// inside scripts/dev/compat.sh's chroots (`WSK_WS_VERSION` set), which have tshark but no Node.js:
 /// there the export is checked and the schema validation is left to the host's run.
 fn checker() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
@@ -26,14 +20,14 @@ fn checker() -> Option<&'static Path> {
             eprintln!("no Node.js here (a compat chroot): HAR schema validation skipped");
             return None;
         }
-        let dir = common::root().join("scripts/har-check");
+        let dir = common::root().join("scripts/dev/har-check");
         if !dir.join("node_modules/har-schema/package.json").exists() {
             let st = Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
                 .current_dir(&dir)
                 .status()
                 .expect("npm (Node.js) is needed to validate HAR files");
-            assert!(st.success(), "npm ci in scripts/har-check failed");
+            assert!(st.success(), "npm ci in scripts/dev/har-check failed");
         }
         Some(dir)
     })
@@ -52,19 +46,14 @@ fn export(capture: &str, extra: &[&str]) -> PathBuf {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let out = tmp(&capture.replace(".pcapng", &format!(".{n}.har")));
-    let st = Command::new(common::root().join("scripts/ws-messages"))
-        .arg("--har")
-        .arg(&out)
-        .arg(common::root().join("tests/captures").join(capture))
-        .args(extra)
-        .env("WSK_PLUGIN", plugin())
-        .output()
-        .expect("run scripts/ws-messages");
-    assert!(
-        st.status.success(),
-        "ws-messages --har failed: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    let capture = common::root().join("tests/captures").join(capture);
+    let mut args = vec![
+        "--har".into(),
+        out.clone().into_os_string(),
+        capture.into_os_string(),
+    ];
+    args.extend(extra.iter().map(Into::into));
+    common::ws_messages(args);
     out
 }
 

@@ -4,6 +4,7 @@
 //! filter and Y field are read from the shipped file and computed by tshark's `-z io,stat` (the
 //! same calculation the GUI's I/O graph makes, 1 s intervals): the values the screenshots in
 //! docs/gui.md show.
+#[macro_use]
 mod common;
 
 use common::tshark;

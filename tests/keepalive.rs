@@ -1,9 +1,9 @@
 //! Keep-alive analysis in the real tshark: TCP probes/ACKs and WebSocket ping/pong on real
 //! captures (tests/captures/KEEPALIVE.md says how each was made) and hand-made edge cases.
+#[macro_use]
 mod common;
 
 use common::pcap::{Conn, Pcap, ACK, PSH, RST};
-use common::tshark;
 
 const KA: [&str; 12] = [
     "frame.number",
@@ -22,15 +22,6 @@ const KA: [&str; 12] = [
 
 fn lines(rows: Vec<Vec<String>>) -> Vec<String> {
     rows.into_iter().map(|r| r.join(",")).collect()
-}
-
-macro_rules! ts {
-    () => {
-        match tshark() {
-            Some(t) => t,
-            None => return,
-        }
-    };
 }
 
 /// Our probes/acks are exactly the frames Wireshark's own analysis flags on these simple

@@ -16,10 +16,11 @@
 //! dissector's counts against what the peers logged as sent (`bulk_*.truth.json`), and that the
 //! plugin's gap tracker follows the connection at all (it raises `ws.expert.capture_gap` once a
 //! packet is cut out).
+#[macro_use]
 mod common;
 
-use common::builtin::{builtin, Builtin};
-use common::{occ, root, tshark, Tshark};
+use common::builtin::Builtin;
+use common::{occ, root, Tshark};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -325,7 +326,9 @@ fn bulk_file(kind: &str) -> String {
             return name;
         }
     }
-    panic!("no tests/captures/bulk_{kind}.pcapng(.gz) (sudo scripts/make-bulk-captures.sh)");
+    panic!(
+        "no tests/captures/bulk_{kind}.pcapng(.gz) (sudo scripts/captures/make-bulk-captures.sh)"
+    );
 }
 
 /// (messages the client sent, messages the server sent) from `bulk_<kind>.truth.json`.
@@ -338,9 +341,7 @@ fn bulk_truth(kind: &str) -> (usize, usize) {
 }
 
 fn bulk(kind: &str) {
-    let (Some(t), Some(b)) = (tshark(), builtin()) else {
-        return;
-    };
+    let (t, b) = ts_and_builtin!();
     let name = bulk_file(kind);
     let (client, server) = bulk_truth(kind);
     let r = check(t, b, &name);
@@ -405,9 +406,7 @@ fn bulk_lo_frames_match_the_builtin_dissector() {
 /// Every other capture in tests/captures: compared, or skipped with its reason.
 #[test]
 fn every_other_capture_matches_the_builtin_dissector() {
-    let (Some(t), Some(b)) = (tshark(), builtin()) else {
-        return;
-    };
+    let (t, b) = ts_and_builtin!();
     let mut names: Vec<String> = std::fs::read_dir(root().join("tests/captures"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

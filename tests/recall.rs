@@ -1,5 +1,5 @@
-//! Mid-stream recall and false claims, CI-sized: the measurement of `scripts/midstream-recall.sh`
-//! and `scripts/fp-corpus.sh` (README, "Captures that begin after the handshake") on a subset.
+//! Mid-stream recall and false claims, CI-sized: the measurement of `scripts/dev/midstream-recall.sh`
+//! and `scripts/dev/fp-corpus.sh` (README, "Captures that begin after the handshake") on a subset.
 //!
 //! Recall: for a few WebSocket captures (three peer libraries, Node `ws` on port 8080 with
 //! fragmented messages, MQTT over WebSocket, compressed fragments), 8 cuts each (the first K

@@ -72,9 +72,10 @@
 //! Limits: sharkd leaves out hidden items (tshark does not); the plugin adds none, and one added
 //! later would show here as missing from sharkd, not be skipped. A field item without a filter
 //! string in sharkd would be missed (sharkd builds one for every field type we use).
+#[macro_use]
 mod common;
 
-use common::{tshark, Tshark};
+use common::Tshark;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -674,10 +675,7 @@ fn same_message(json: &str, label: &str) -> bool {
 }
 
 fn revisit(name: &str, extra_prefs: &[(&str, &str)]) {
-    let Some(t) = tshark() else { return };
-    if !common::sharkd::available() {
-        return;
-    }
+    let t = sharkd!();
     let cap = t.capture(name);
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     let has_keys = common::root()
@@ -1040,15 +1038,13 @@ fn filter_literals_become_fields_values() {
 /// (from -2 and a sharkd visit), so that a revisit bug elsewhere does not hide a harness bug.
 #[test]
 fn normalisation_matches_tshark_on_hand_made_values() {
-    use common::pcap::{ws_frame, Conn, Pcap, ACK, FIN};
-    let Some(t) = tshark() else { return };
-    if !common::sharkd::available() {
-        return;
-    }
+    use common::pcap::{Conn, Pcap, ACK, FIN};
+    use common::Frame;
+    let t = sharkd!();
     let mut p = Pcap::new();
     let mut c = Conn::open(&mut p, 40000, 8765);
     c.ws_handshake(&mut p, None);
-    let key = Some([0x11, 0x22, 0x33, 0x44]);
+    let key = [0x11, 0x22, 0x33, 0x44];
     let mut texts: Vec<Vec<u8>> = vec![(1u8..32).chain(*b"\\t\\").collect()];
     for s in [
         "a,b|c;d",
@@ -1062,17 +1058,17 @@ fn normalisation_matches_tshark_on_hand_made_values() {
     texts.push(b"bad\xff\xfeutf".to_vec());
     texts.push(Vec::new());
     for tx in &texts {
-        c.client(&mut p, &ws_frame(true, 0, 1, key, tx, 0, None));
-        c.server(&mut p, &ws_frame(true, 0, 1, None, tx, 0, None));
+        c.client(&mut p, &Frame::text(tx).masked(key).encode());
+        c.server(&mut p, &Frame::text(tx).encode());
     }
-    c.server(&mut p, &ws_frame(true, 0, 2, None, &[], 0, None));
-    c.server(&mut p, &ws_frame(true, 0, 2, None, &[5], 0, None));
+    c.server(&mut p, &Frame::binary(&[]).encode());
+    c.server(&mut p, &Frame::binary(&[5]).encode());
     let big: Vec<u8> = (0..25_600u32).map(|i| i as u8).collect();
-    c.server(&mut p, &ws_frame(true, 0, 2, None, &big, 0, None));
+    c.server(&mut p, &Frame::binary(&big).encode());
     let mut close = 1000u16.to_be_bytes().to_vec();
     close.extend_from_slice(b"bye \"x\"\t\\,");
-    c.client(&mut p, &ws_frame(true, 0, 8, key, &close, 0, None));
-    c.server(&mut p, &ws_frame(true, 0, 8, None, &close[..2], 0, None));
+    c.client(&mut p, &Frame::close(&close).masked(key).encode());
+    c.server(&mut p, &Frame::close(&close[..2]).encode());
     c.raw(&mut p, false, c.next_seqs().1, FIN | ACK, &[]);
     let cap = t.write_capture("revisit_normalisation.pcap", p.bytes());
 

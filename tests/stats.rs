@@ -2,6 +2,7 @@
 //! real captures (tests/captures/*.md say how each was made). Each expected line is
 //! `name | count | average | min | max` (empty trailing columns dropped); the rate and burst
 //! columns are not compared.
+#[macro_use]
 mod common;
 
 use common::tshark;
@@ -43,7 +44,7 @@ fn tree(args: &[&str]) -> Vec<String> {
 }
 
 fn check(capture: &str, expected: &[&str]) {
-    let Some(t) = tshark() else { return };
+    let t = ts!();
     let cap = t.capture(capture);
     let one = tree(&["-r", &cap, "-q", "-z", "ws,tree"]);
     assert_eq!(one, expected, "{capture}: one pass");
@@ -226,7 +227,7 @@ fn python_echo_all_sizes() {
 
 #[test]
 fn no_websocket_no_connection() {
-    let Some(t) = tshark() else { return };
+    let t = ts!();
     let cap = t.capture("neg_http.pcapng");
     let out = t.run(&["-r", &cap, "-q", "-z", "ws,tree"]);
     assert!(out.contains("WebSocket/Connections:"), "{out}");
@@ -236,7 +237,7 @@ fn no_websocket_no_connection() {
 #[test]
 fn filtered_tree() {
     // -z ws,tree,FILTER: only the tap records of matching packets count.
-    let Some(t) = tshark() else { return };
+    let t = ts!();
     let cap = t.capture("ka_heartbeat.pcapng");
     let rows = tree(&["-r", &cap, "-q", "-z", "ws,tree,ws.opcode == 9"]);
     assert!(

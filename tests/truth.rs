@@ -1,8 +1,8 @@
 //! Compare what the plugin reports with what the real peers logged they sent
 //! (tests/captures/*.truth.jsonl, written by the peer programs themselves).
+#[macro_use]
 mod common;
 
-use common::tshark;
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +99,7 @@ fn check(name: &str, per_packet_one_message: bool) {
 }
 
 fn check_with(name: &str, per_packet_one_message: bool, tls_keys: bool) {
-    let Some(t) = tshark() else { return };
+    let t = ts!();
     let cap = t.capture(&format!("{name}.pcapng"));
     let mut extra: Vec<String> = Vec::new();
     if tls_keys {
@@ -228,7 +228,7 @@ fn wss_on_443_and_9443_match_with_the_key_log() {
     check_with("m_wss_443", false, true);
     check_with("m_wss_9443", false, true);
     // Without the keys nothing is claimed.
-    let Some(t) = tshark() else { return };
+    let t = ts!();
     for name in ["m_wss_443.pcapng", "m_wss_9443.pcapng"] {
         let cap = t.capture(name);
         assert!(
@@ -243,7 +243,7 @@ fn wss_on_443_and_9443_match_with_the_key_log() {
 /// parameters unknown, and since each message is self-contained it still inflates.
 #[test]
 fn midstream_compressed_without_context_takeover() {
-    let Some(t) = tshark() else { return };
+    let t = ts!();
     let full = t.capture("m_deflate_py_nocontext.pcapng");
     // The frames after the 101 response.
     let resp = t.fields(&full, "http.response.code == 101", &["frame.number"], &[]);
@@ -293,7 +293,7 @@ fn midstream_compressed_without_context_takeover() {
 /// messages before recognition are TCP only. Python websockets on 9001: no configuration.
 #[test]
 fn midstream_python_matches_from_recognition_on() {
-    let Some(t) = tshark() else { return };
+    let t = ts!();
     let cap = t.capture("m_midstream_py.pcapng");
     let got = dissected_multi(t, &cap, &[]);
     let want = truth("m_midstream_py");
@@ -319,7 +319,7 @@ fn midstream_python_matches_from_recognition_on() {
 /// 100 kB frame.
 #[test]
 fn midstream_on_8080_with_heuristics_first() {
-    let Some(t) = tshark() else { return };
+    let t = ts!();
     let cap = t.capture("m_midstream_8080.pcapng");
     let none = t.fields(&cap, "ws.opcode", &["frame.number"], &[]);
     assert!(none.is_empty(), "HTTP owns 8080 unless heuristics go first");

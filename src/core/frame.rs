@@ -239,24 +239,19 @@ mod tests {
         check_split(&f, 10);
     }
 
+    /// A Binary frame header claiming `len` bytes in `form`, from the tests' frame builder.
     fn encode(len: u64, form: LengthForm, mask: Option<[u8; 4]>) -> Vec<u8> {
-        let mbit = if mask.is_some() { 0x80 } else { 0 };
-        let mut v = vec![0x82];
-        match form {
-            LengthForm::Short => v.push(mbit | len as u8),
-            LengthForm::Extended16 => {
-                v.push(mbit | 126);
-                v.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            LengthForm::Extended64 => {
-                v.push(mbit | 127);
-                v.extend_from_slice(&len.to_be_bytes());
-            }
-        }
-        if let Some(m) = mask {
-            v.extend_from_slice(&m);
-        }
-        v
+        use crate::core::testutil::{Frame, LengthForm as Form};
+        let form = match form {
+            LengthForm::Short => Form::Minimal,
+            LengthForm::Extended16 => Form::Bits16,
+            LengthForm::Extended64 => Form::Bits64,
+        };
+        Frame::binary(&[])
+            .claimed_len(len)
+            .length_form(form)
+            .mask(mask)
+            .header()
     }
 
     #[test]

@@ -1,9 +1,66 @@
 //! Test support: run the real tshark with the built plugin in a hermetic environment, and write
-//! small hand-made captures.
+//! small hand-made captures. Each test file starts with `#[macro_use] mod common;` and gets the
+//! runner macros below.
 #![allow(dead_code)]
 pub mod builtin;
 pub mod pcap;
 pub mod sharkd;
+/// The frame builder of the core's unit tests, the same source (one encoder for all Rust tests).
+#[path = "../../src/core/testutil.rs"]
+pub mod testutil;
+pub mod violations;
+#[allow(unused_imports)]
+pub use testutil::{Frame, LengthForm};
+
+/// The shared [`Tshark`], or return from the test when tshark is absent and not required.
+#[allow(unused_macros)]
+macro_rules! ts {
+    () => {
+        match $crate::common::tshark() {
+            Some(t) => t,
+            None => return,
+        }
+    };
+}
+
+/// The shared [`Tshark`] when sharkd can run too (see [`sharkd::available`]), else return.
+#[allow(unused_macros)]
+macro_rules! sharkd {
+    () => {
+        match $crate::common::tshark() {
+            Some(t) if $crate::common::sharkd::available() => t,
+            _ => return,
+        }
+    };
+}
+
+/// The shared [`Tshark`] and the plugin-less [`builtin::Builtin`], or return.
+#[allow(unused_macros)]
+macro_rules! ts_and_builtin {
+    () => {
+        match ($crate::common::tshark(), $crate::common::builtin::builtin()) {
+            (Some(t), Some(b)) => (t, b),
+            _ => return,
+        }
+    };
+}
+
+/// Whether `program` runs (`program --version`). Missing, it fails the test run when tshark is
+/// required (`WSK_REQUIRE_TSHARK` or `CI` set); otherwise it prints a SKIPPED line.
+fn have_tool(program: &str, install_hint: &str) -> bool {
+    let have = Command::new(program)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !have {
+        if std::env::var_os("WSK_REQUIRE_TSHARK").is_some() || std::env::var_os("CI").is_some() {
+            panic!("{program} is required but not installed ({install_hint})");
+        }
+        eprintln!("SKIPPED: {program} not installed ({install_hint})");
+    }
+    have
+}
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,7 +80,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// major.minor of the Wireshark whose tshark runs the tests: `WSK_WS_VERSION` (scripts/compat.sh
+/// major.minor of the Wireshark whose tshark runs the tests: `WSK_WS_VERSION` (scripts/dev/compat.sh
 /// sets it), else `pkg-config --modversion wireshark`, else `tshark --version`.
 pub fn ws_version() -> String {
     let full = std::env::var("WSK_WS_VERSION")
@@ -55,7 +112,8 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn plugin_path() -> PathBuf {
+/// The plugin under test: `WSK_PLUGIN`, else the release (or debug) build in the target dir.
+pub fn plugin_path() -> PathBuf {
     if let Ok(p) = std::env::var("WSK_PLUGIN") {
         return PathBuf::from(p);
     }
@@ -75,17 +133,7 @@ fn plugin_path() -> PathBuf {
 pub fn tshark() -> Option<&'static Tshark> {
     static T: OnceLock<Option<Tshark>> = OnceLock::new();
     T.get_or_init(|| {
-        let have = Command::new("tshark")
-            .arg("--version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !have {
-            if std::env::var_os("WSK_REQUIRE_TSHARK").is_some() || std::env::var_os("CI").is_some()
-            {
-                panic!("tshark is required but not installed");
-            }
-            eprintln!("SKIPPED: tshark not installed (scripts/test.sh installs it)");
+        if !have_tool("tshark", "scripts/test.sh installs it") {
             return None;
         }
         let base = std::env::temp_dir().join(format!("wsk-test-{}", std::process::id()));
@@ -276,4 +324,45 @@ pub fn occ(s: &str) -> Vec<String> {
 
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Run `scripts/ws-messages ARGS...` with the plugin under test; its stdout.
+pub fn ws_messages<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = Command::new(root().join("scripts/ws-messages"))
+        .args(args)
+        .env("WSK_PLUGIN", plugin_path())
+        .output()
+        .expect("run scripts/ws-messages");
+    assert!(
+        out.status.success(),
+        "scripts/ws-messages failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Standard base64 (RFC 4648 §4) decoded, for the payloads sharkd and HAR files carry.
+pub fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("bad base64 {c}"),
+    } as u32;
+    let mut out = Vec::new();
+    for chunk in s.as_bytes().chunks(4) {
+        let n = chunk.iter().filter(|&&c| c != b'=').count();
+        let mut v = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            v |= if c == b'=' { 0 } else { val(c) } << (18 - 6 * i);
+        }
+        out.extend_from_slice(&v.to_be_bytes()[1..n]);
+    }
+    out
 }

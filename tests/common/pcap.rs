@@ -1,5 +1,6 @@
 //! A minimal pcap writer for hand-made captures: Ethernet/IPv4/TCP with real checksums and
 //! consistent sequence numbers, so that Wireshark's TCP analysis and reassembly treat them as real.
+//! The WebSocket frames inside are built with [`super::Frame`].
 
 pub struct Pcap {
     buf: Vec<u8>,
@@ -272,37 +273,4 @@ Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n
             self.server(p, resp.as_bytes()),
         )
     }
-}
-
-/// Build one WebSocket frame. `len` overrides the encoded length (form chosen by `form`: 0 = as
-/// small as possible, 16 or 64 = force that form).
-pub fn ws_frame(
-    fin: bool,
-    rsv: u8,
-    opcode: u8,
-    mask: Option<[u8; 4]>,
-    payload: &[u8],
-    form: u8,
-    len: Option<u64>,
-) -> Vec<u8> {
-    let mut f = vec![(if fin { 0x80 } else { 0 }) | (rsv << 4) | (opcode & 0x0f)];
-    let l = len.unwrap_or(payload.len() as u64);
-    let mbit = if mask.is_some() { 0x80 } else { 0 };
-    if form == 64 || (form == 0 && l > 0xffff) {
-        f.push(mbit | 127);
-        f.extend_from_slice(&l.to_be_bytes());
-    } else if form == 16 || (form == 0 && l > 125) {
-        f.push(mbit | 126);
-        f.extend_from_slice(&(l as u16).to_be_bytes());
-    } else {
-        f.push(mbit | l as u8);
-    }
-    match mask {
-        Some(k) => {
-            f.extend_from_slice(&k);
-            f.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
-        }
-        None => f.extend_from_slice(payload),
-    }
-    f
 }

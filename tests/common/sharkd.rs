@@ -6,28 +6,14 @@
 use super::Tshark;
 use serde_json::Value;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 
 /// Whether sharkd can be run. Missing sharkd fails when tshark is required (`WSK_REQUIRE_TSHARK`
 /// or `CI` set, as in `tshark()`); otherwise the caller skips.
 pub fn available() -> bool {
     static HAVE: OnceLock<bool> = OnceLock::new();
-    *HAVE.get_or_init(|| {
-        let have = Command::new("sharkd")
-            .arg("--version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !have {
-            if std::env::var_os("WSK_REQUIRE_TSHARK").is_some() || std::env::var_os("CI").is_some()
-            {
-                panic!("sharkd is required but not installed (Debian package wireshark-common)");
-            }
-            eprintln!("SKIPPED: sharkd not installed (Debian package wireshark-common)");
-        }
-        have
-    })
+    *HAVE.get_or_init(|| super::have_tool("sharkd", "Debian package wireshark-common"))
 }
 
 impl Tshark {

@@ -1,10 +1,10 @@
 use super::*;
 use std::collections::BTreeMap;
 
-use crate::core::testutil::{frame, Rng};
+use crate::core::testutil::{Frame, Rng};
 
 fn encode(op: u8, payload: &[u8], key: Option<[u8; 4]>) -> Vec<u8> {
-    frame(true, false, op, payload, key)
+    Frame::new(op, payload).mask(key).encode()
 }
 
 /// One direction's byte stream: frames of mixed kinds and sizes; header offset → frame length.
