@@ -628,6 +628,10 @@ struct Alt {
     pending: u64,
     carry: Vec<u8>,
     tally: Tally,
+    /// The earliest chain of a search in a segment that the unconfirmed sync claimed as payload,
+    /// with 2 or more frames or ending exactly at the segment end: what a fresh search of that
+    /// segment would have adopted. Any other alternative was picked among several candidates.
+    strong: bool,
 }
 
 impl Alt {
@@ -644,6 +648,7 @@ impl Alt {
             pending,
             carry,
             tally: c.tally,
+            strong: false,
         })
     }
 }
@@ -697,6 +702,10 @@ struct DirState {
     /// Alternative syncs while this one is unconfirmed (earliest start first, at most
     /// `MAX_CANDIDATES`).
     alts: Vec<Alt>,
+    /// The current sync was picked among several chains of a search, later (an alternative that
+    /// continued, or took over; see `Alt::strong` for the one exception): picked among many, it
+    /// is weaker evidence, and does not count for the short-connection rules.
+    via_alt: bool,
     /// Sequence number of the segment being processed (after trimming what was seen before).
     seg_seq: u32,
     /// Sequence number of the first header of the current chain (while synced).
@@ -711,6 +720,7 @@ impl DirState {
     fn unsync(&mut self) {
         self.synced = false;
         self.alts.clear();
+        self.via_alt = false;
         self.start_seq = None;
         self.pending = 0;
         self.carry.clear();
@@ -768,14 +778,14 @@ impl DirState {
         // A chain that tiles the whole segment, from its first byte to its last, is how segments
         // usually look: no alternative is kept against it.
         if self.synced && !(start == 0 && chain.end == End::Exact) {
-            self.add_alts(seg, others);
+            self.add_alts(seg, others, false);
         }
     }
 
     /// Keep chains found in `seg` as alternatives (while this direction's sync is unconfirmed),
     /// unless one already kept, or the sync itself, predicts the same for the next segment.
-    fn add_alts(&mut self, seg: &[u8], found: &[(usize, Chain)]) {
-        for (start, c) in found {
+    fn add_alts(&mut self, seg: &[u8], found: &[(usize, Chain)], first_strong: bool) {
+        for (i, (start, c)) in found.iter().enumerate() {
             if self.alts.len() >= MAX_CANDIDATES {
                 return;
             }
@@ -795,8 +805,10 @@ impl DirState {
             {
                 continue;
             }
+            let strong = first_strong && i == 0 && (c.tally.frames >= 2 || c.end == End::Exact);
             self.alts.push(Alt {
                 start_seq: Some(self.seg_seq.wrapping_add(*start as u32)),
+                strong,
                 ..a
             });
         }
@@ -815,7 +827,7 @@ impl DirState {
         } = find_sync(seg, None, 1)
         {
             others.insert(0, (start, chain));
-            self.add_alts(seg, &others);
+            self.add_alts(seg, &others, true);
         }
     }
 
@@ -841,6 +853,9 @@ impl DirState {
 /// elsewhere), random data almost never tiles two segments of each side, and a matching
 /// Ping/Pong or a valid Close code through the mask is WebSocket's own semantics, not structure.
 fn short_connection(a: &DirState, b: &DirState) -> bool {
+    if a.via_alt || b.via_alt {
+        return false;
+    }
     let frames = a.ev.frames + b.ev.frames;
     let cont = a.cont + b.cont;
     if frames >= 4 && a.cont >= 1 && b.cont >= 1 {
@@ -977,6 +992,7 @@ impl Detector {
                     d.clear_evidence();
                     d.synced = true;
                     d.confirmed = true;
+                    d.via_alt = !a.strong;
                     d.ev = a.tally;
                     d.ev.merge(&c.tally);
                     d.segs = 2;
@@ -1050,6 +1066,7 @@ impl Detector {
                         let mut rest = survivors.into_iter();
                         if let Some(a) = rest.next() {
                             d.synced = true;
+                            d.via_alt = true;
                             d.chain = Some(a.state);
                             d.pending = a.pending;
                             d.carry = a.carry;
