@@ -8,28 +8,40 @@
 //! # How it works
 //!
 //! * **Finding sync** in a direction (see [`find_sync`]): every candidate
-//!   start offset `0..min(len, 16 KiB)` is tried; from a candidate, frames are
+//!   start offset `0..min(len, 64 KiB)` is tried; from a candidate, frames are
 //!   parsed back to back. The chain must cover the rest of the segment: it
 //!   ends exactly at the segment end, or its last frame (or last, cut frame
 //!   header) extends past the end, in which case `pending` is the rest of
 //!   that frame. Every frame in the chain must be *sane* (see
 //!   [`check_frame`]). The earliest candidate with a sane covering chain
-//!   wins. A new sync is *unconfirmed* (weak evidence) until a later segment
-//!   continues it with a sane header exactly where it was predicted.
+//!   becomes the sync; up to `MAX_CANDIDATES` others that predict something
+//!   else for the next segment are kept as *alternatives* (in a segment that
+//!   begins inside a big binary frame, bogus headers whose length runs past
+//!   the segment end often come before the real frame boundary). A chain that
+//!   tiles the whole segment from its first byte keeps no alternative. A new
+//!   sync is *unconfirmed* (weak evidence) until a later segment continues it
+//!   with a sane header exactly where it was predicted; while alternatives
+//!   remain it is not *settled*.
 //! * **Staying in sync**: the next segment of that direction skips `pending`
 //!   bytes, then frames continue back to back with the same rules (message
 //!   fragmentation state, masking and "closed" state carry over).
+//! * **Choosing between candidates**: while the sync is unconfirmed, every
+//!   alternative is continued into the next segment too. If the sync finds no
+//!   header there and an alternative does (exactly where it predicted), the
+//!   earliest such alternative becomes the (confirmed) sync; alternatives
+//!   refuted by a segment are dropped; when the sync itself is refuted, the
+//!   earliest surviving alternative takes over. A segment that the
+//!   unconfirmed sync claims wholly as payload is searched too, and its
+//!   chains join the alternatives. A sync picked this way among several is
+//!   weaker evidence and does not count for the short-connection rules.
 //! * **Losing sync**: any insane frame after sync drops the direction's sync
-//!   and its evidence. If that sync had been *confirmed* (more than one frame
-//!   found by the search, or at least one header parsed in a later segment)
-//!   this counts as an inconsistency and all evidence of the connection is
-//!   reset; two inconsistencies give [`Verdict::NotWebSocket`]. An
-//!   unconfirmed sync that fails is just dropped: it most likely came from
-//!   payload bytes of a frame whose header was before the capture, which is
-//!   normal when a capture starts inside a big frame. While unconfirmed, a
-//!   segment it claims wholly as payload is also searched for a chain of its
-//!   own; that becomes an *alternative* sync which replaces the current one
-//!   if the next segment confirms the alternative but not the current one.
+//!   and its evidence. If that sync had been *confirmed* (at least one header
+//!   parsed in a later segment) this counts as an inconsistency and all
+//!   evidence of the connection is reset; two inconsistencies give
+//!   [`Verdict::NotWebSocket`]. An unconfirmed sync that fails is just
+//!   dropped: it most likely came from payload bytes of a frame whose header
+//!   was before the capture, which is normal when a capture starts inside a
+//!   big frame.
 //! * **Deciding WebSocket** needs strong evidence (see [`Detector::decide`]).
 //!
 //! Sequence numbers: a segment that lies wholly before the next expected
@@ -838,8 +850,8 @@ impl DirState {
 }
 
 /// Short connections (both directions contributed, opposite masking, every contributing
-/// direction in sync and clean; checked by the caller): fewer frames suffice when the evidence is
-/// specific to WebSocket.
+/// direction in sync, settled and clean; checked by the caller; neither sync picked among
+/// alternatives): fewer frames suffice when the evidence is specific to WebSocket.
 /// * 4 frames, and each direction continued its chain into a later segment with a header exactly
 ///   where predicted (so the client's masking keys were seen to change, if it sent 2 or more);
 /// * or 3 frames, one header continued across a segment boundary, and either a Pong from one side
@@ -1103,9 +1115,10 @@ impl Detector {
     ///   chain while not in sync → NotWebSocket;
     /// * WebSocket needs, with no inconsistency inside the evidence (evidence
     ///   is reset at an inconsistency):
-    ///   - every direction that contributed frames is still in sync and no
-    ///     frame header is cut at a segment end (so `pending` says exactly
-    ///     where the next header starts);
+    ///   - every direction that contributed frames is still in sync and
+    ///     settled (confirmed, or no alternative chain left), and no frame
+    ///     header is cut at a segment end (so `pending` says exactly where the
+    ///     next header starts);
     ///   - the in-sync frames span at least 2 segments of one direction
     ///     (sync verified across a segment boundary), and at least 3 (one
     ///     direction only: 4) of them were parsed while continuing a sync
