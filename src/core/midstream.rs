@@ -8,28 +8,40 @@
 //! # How it works
 //!
 //! * **Finding sync** in a direction (see [`find_sync`]): every candidate
-//!   start offset `0..min(len, 16 KiB)` is tried; from a candidate, frames are
+//!   start offset `0..min(len, 64 KiB)` is tried; from a candidate, frames are
 //!   parsed back to back. The chain must cover the rest of the segment: it
 //!   ends exactly at the segment end, or its last frame (or last, cut frame
 //!   header) extends past the end, in which case `pending` is the rest of
 //!   that frame. Every frame in the chain must be *sane* (see
 //!   [`check_frame`]). The earliest candidate with a sane covering chain
-//!   wins. A new sync is *unconfirmed* (weak evidence) until a later segment
-//!   continues it with a sane header exactly where it was predicted.
+//!   becomes the sync; up to `MAX_CANDIDATES` others that predict something
+//!   else for the next segment are kept as *alternatives* (in a segment that
+//!   begins inside a big binary frame, bogus headers whose length runs past
+//!   the segment end often come before the real frame boundary). A chain that
+//!   tiles the whole segment from its first byte keeps no alternative. A new
+//!   sync is *unconfirmed* (weak evidence) until a later segment continues it
+//!   with a sane header exactly where it was predicted; while alternatives
+//!   remain it is not *settled*.
 //! * **Staying in sync**: the next segment of that direction skips `pending`
 //!   bytes, then frames continue back to back with the same rules (message
 //!   fragmentation state, masking and "closed" state carry over).
+//! * **Choosing between candidates**: while the sync is unconfirmed, every
+//!   alternative is continued into the next segment too. If the sync finds no
+//!   header there and an alternative does (exactly where it predicted), the
+//!   earliest such alternative becomes the (confirmed) sync; alternatives
+//!   refuted by a segment are dropped; when the sync itself is refuted, the
+//!   earliest surviving alternative takes over. A segment that the
+//!   unconfirmed sync claims wholly as payload is searched too, and its
+//!   chains join the alternatives. A sync picked this way among several is
+//!   weaker evidence and does not count for the short-connection rules.
 //! * **Losing sync**: any insane frame after sync drops the direction's sync
-//!   and its evidence. If that sync had been *confirmed* (more than one frame
-//!   found by the search, or at least one header parsed in a later segment)
-//!   this counts as an inconsistency and all evidence of the connection is
-//!   reset; two inconsistencies give [`Verdict::NotWebSocket`]. An
-//!   unconfirmed sync that fails is just dropped: it most likely came from
-//!   payload bytes of a frame whose header was before the capture, which is
-//!   normal when a capture starts inside a big frame. While unconfirmed, a
-//!   segment it claims wholly as payload is also searched for a chain of its
-//!   own; that becomes an *alternative* sync which replaces the current one
-//!   if the next segment confirms the alternative but not the current one.
+//!   and its evidence. If that sync had been *confirmed* (at least one header
+//!   parsed in a later segment) this counts as an inconsistency and all
+//!   evidence of the connection is reset; two inconsistencies give
+//!   [`Verdict::NotWebSocket`]. An unconfirmed sync that fails is just
+//!   dropped: it most likely came from payload bytes of a frame whose header
+//!   was before the capture, which is normal when a capture starts inside a
+//!   big frame.
 //! * **Deciding WebSocket** needs strong evidence (see [`Detector::decide`]).
 //!
 //! Sequence numbers: a segment that lies wholly before the next expected
@@ -43,8 +55,13 @@ use super::frame::{parse_header, FrameHeader, LengthForm, Status};
 #[cfg(test)]
 mod tests;
 
-/// Candidate sync offsets tried in a segment: `0..min(len, SEARCH_WINDOW)`.
-const SEARCH_WINDOW: usize = 16 * 1024;
+/// Candidate sync offsets tried in a segment: `0..min(len, SEARCH_WINDOW)`. As wide as the
+/// examine window: a segment of 46 kB that begins inside a big frame may hold that frame's end
+/// (the first real header) anywhere.
+const SEARCH_WINDOW: usize = 64 * 1024;
+/// Covering chains kept from one search (distinct predictions of where the next segment's first
+/// header is), and alternative syncs kept per direction while its sync is unconfirmed.
+const MAX_CANDIDATES: usize = 24;
 /// At most this many bytes of a segment are examined (headers must start
 /// inside it, UTF-8 is only checked inside it).
 const EXAMINE_WINDOW: usize = 64 * 1024;
@@ -523,10 +540,16 @@ fn run_chain(
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Search {
-    /// A sane chain from `start` covering the rest of the segment.
-    Found { start: usize, chain: Chain },
+    /// A sane chain from `start` covering the rest of the segment (the earliest), and the other
+    /// candidates: later starts whose chains predict something else for the next segment
+    /// (earliest first, at most `MAX_CANDIDATES - 1`).
+    Found {
+        start: usize,
+        chain: Chain,
+        others: Vec<(usize, Chain)>,
+    },
     /// Chains reached the examine window or the work budget: no conclusion.
     Inconclusive,
     /// No candidate offset gives a sane chain.
@@ -534,21 +557,31 @@ enum Search {
 }
 
 /// Look for sync in a segment of a direction that is not in sync: try
-/// candidate offsets `0..min(len, 16 KiB)`; the earliest candidate whose
-/// chain is sane, has at least one complete header and covers the rest of
-/// the segment wins (bogus candidates inside the payload of the true frames
-/// come after the true sync point, so they never win). With `min_frames`
-/// only chains of at least that many frames are accepted. `masked` is the
-/// direction's masking if already known.
+/// candidate offsets `0..min(len, 64 KiB)`; every candidate whose chain is
+/// sane, has at least one complete header and covers the rest of the segment
+/// is kept, up to `MAX_CANDIDATES` distinct ones. Chains that end the same
+/// way (the same prediction for the next segment: a later start on the same
+/// chain, or a bogus start that runs into it) count once, by their earliest
+/// start. The earliest is the sync; the others are alternatives that the
+/// next segment of the direction decides between (a header exactly where one
+/// of them predicted). With `min_frames` only chains of at least that many
+/// frames are accepted. `masked` is the direction's masking if already known.
+/// Cost: bounded by `SEARCH_BUDGET` per segment.
 fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
     let limit = seg.len().min(SEARCH_WINDOW);
     let mut budget = SEARCH_BUDGET;
     let mut inconclusive = false;
+    let mut found: Vec<(usize, Chain)> = Vec::new();
     for k in 0..limit {
         match run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget) {
             Ok(c) if c.end == End::Window => inconclusive = true,
             Ok(c) if c.tally.frames >= min_frames.max(1) => {
-                return Search::Found { start: k, chain: c }
+                if !found.iter().any(|(_, f)| same_prediction(f, &c)) {
+                    found.push((k, c));
+                    if found.len() >= MAX_CANDIDATES {
+                        break;
+                    }
+                }
             }
             Ok(_) | Err(ChainErr::Insane) => {}
             Err(ChainErr::Budget) => {
@@ -557,11 +590,24 @@ fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
             }
         }
     }
+    if !found.is_empty() {
+        let (start, chain) = found.remove(0);
+        return Search::Found {
+            start,
+            chain,
+            others: found,
+        };
+    }
     if inconclusive {
         Search::Inconclusive
     } else {
         Search::NoChain
     }
+}
+
+/// Two chains of one segment that end the same way: the next segment cannot tell them apart.
+fn same_prediction(a: &Chain, b: &Chain) -> bool {
+    a.end == b.end && a.state == b.state
 }
 
 /// Whether `seg`, from its first byte, is a chain of sane frames (see [`check_frame`]) that ends
@@ -594,6 +640,10 @@ struct Alt {
     pending: u64,
     carry: Vec<u8>,
     tally: Tally,
+    /// The earliest chain of a search in a segment that the unconfirmed sync claimed as payload,
+    /// with 2 or more frames or ending exactly at the segment end: what a fresh search of that
+    /// segment would have adopted. Any other alternative was picked among several candidates.
+    strong: bool,
 }
 
 impl Alt {
@@ -610,6 +660,7 @@ impl Alt {
             pending,
             carry,
             tally: c.tally,
+            strong: false,
         })
     }
 }
@@ -660,8 +711,13 @@ struct DirState {
     cont: u32,
     /// Segments without any sane chain while not in sync.
     no_chain: u32,
-    /// Alternative sync while this one is unconfirmed.
-    alt: Option<Alt>,
+    /// Alternative syncs while this one is unconfirmed (earliest start first, at most
+    /// `MAX_CANDIDATES`).
+    alts: Vec<Alt>,
+    /// The current sync was picked among several chains of a search, later (an alternative that
+    /// continued, or took over; see `Alt::strong` for the one exception): picked among many, it
+    /// is weaker evidence, and does not count for the short-connection rules.
+    via_alt: bool,
     /// Sequence number of the segment being processed (after trimming what was seen before).
     seg_seq: u32,
     /// Sequence number of the first header of the current chain (while synced).
@@ -675,6 +731,8 @@ impl DirState {
 
     fn unsync(&mut self) {
         self.synced = false;
+        self.alts.clear();
+        self.via_alt = false;
         self.start_seq = None;
         self.pending = 0;
         self.carry.clear();
@@ -712,8 +770,15 @@ impl DirState {
     }
 
     /// Start a new sync from a search result (`base` = bytes trimmed off the
-    /// segment front).
-    fn adopt(&mut self, seg: &[u8], base: usize, start: usize, chain: &Chain) {
+    /// segment front); the search's other candidates become the alternatives.
+    fn adopt(
+        &mut self,
+        seg: &[u8],
+        base: usize,
+        start: usize,
+        chain: &Chain,
+        others: &[(usize, Chain)],
+    ) {
         self.synced = true;
         self.confirmed = false;
         self.ev.merge(&chain.tally);
@@ -721,12 +786,72 @@ impl DirState {
         self.sync_offset = Some(start + base);
         self.start_seq = Some(self.seg_seq.wrapping_add(start as u32));
         self.apply_end(seg, chain);
+        self.alts.clear();
+        // A chain that tiles the whole segment, from its first byte to its last, is how segments
+        // usually look: no alternative is kept against it.
+        if self.synced && !(start == 0 && chain.end == End::Exact) {
+            self.add_alts(seg, others, false);
+        }
+    }
+
+    /// Keep chains found in `seg` as alternatives (while this direction's sync is unconfirmed),
+    /// unless one already kept, or the sync itself, predicts the same for the next segment.
+    fn add_alts(&mut self, seg: &[u8], found: &[(usize, Chain)], first_strong: bool) {
+        for (i, (start, c)) in found.iter().enumerate() {
+            if self.alts.len() >= MAX_CANDIDATES {
+                return;
+            }
+            let Some(a) = Alt::from_chain(seg, c) else {
+                continue;
+            };
+            let same = |st: &ChainState, pending: u64, carry: &[u8]| {
+                *st == a.state && pending == a.pending && carry == a.carry.as_slice()
+            };
+            if self
+                .chain
+                .is_some_and(|st| same(&st, self.pending, &self.carry))
+                || self
+                    .alts
+                    .iter()
+                    .any(|x| same(&x.state, x.pending, &x.carry))
+            {
+                continue;
+            }
+            let strong = first_strong && i == 0 && (c.tally.frames >= 2 || c.end == End::Exact);
+            self.alts.push(Alt {
+                start_seq: Some(self.seg_seq.wrapping_add(*start as u32)),
+                strong,
+                ..a
+            });
+        }
+    }
+
+    /// Look for chains of a segment that the (unconfirmed) sync claims wholly as payload: they
+    /// become alternatives, tested by the next segment.
+    fn search_alts(&mut self, seg: &[u8]) {
+        if self.alts.len() >= MAX_CANDIDATES {
+            return;
+        }
+        if let Search::Found {
+            start,
+            chain,
+            mut others,
+        } = find_sync(seg, None, 1)
+        {
+            others.insert(0, (start, chain));
+            self.add_alts(seg, &others, true);
+        }
+    }
+
+    /// Whether the sync cannot be mistaken: confirmed, or no alternative predicts otherwise.
+    fn settled(&self) -> bool {
+        self.synced && (self.confirmed || self.alts.is_empty())
     }
 }
 
 /// Short connections (both directions contributed, opposite masking, every contributing
-/// direction in sync and clean; checked by the caller): fewer frames suffice when the evidence is
-/// specific to WebSocket.
+/// direction in sync, settled and clean; checked by the caller; neither sync picked among
+/// alternatives): fewer frames suffice when the evidence is specific to WebSocket.
 /// * 4 frames, and each direction continued its chain into a later segment with a header exactly
 ///   where predicted (so the client's masking keys were seen to change, if it sent 2 or more);
 /// * or 3 frames, one header continued across a segment boundary, and either a Pong from one side
@@ -740,6 +865,9 @@ impl DirState {
 /// elsewhere), random data almost never tiles two segments of each side, and a matching
 /// Ping/Pong or a valid Close code through the mask is WebSocket's own semantics, not structure.
 fn short_connection(a: &DirState, b: &DirState) -> bool {
+    if a.via_alt || b.via_alt {
+        return false;
+    }
     let frames = a.ev.frames + b.ev.frames;
     let cont = a.cont + b.cont;
     if frames >= 4 && a.cont >= 1 && b.cont >= 1 {
@@ -854,59 +982,58 @@ impl Detector {
             let st = d.chain.unwrap_or(ChainState::fresh(None));
             let carry = std::mem::take(&mut d.carry);
             let primary = advance(st, d.pending, &carry, seg);
-            let alt = d.alt.take().map(|a| {
-                let r = advance(a.state, a.pending, &a.carry, seg);
-                (a, r)
-            });
+            let alts: Vec<(Alt, Adv)> = std::mem::take(&mut d.alts)
+                .into_iter()
+                .map(|a| {
+                    let r = advance(a.state, a.pending, &a.carry, seg);
+                    (a, r)
+                })
+                .collect();
             let primary_headers = matches!(primary, Adv::Chain(c) if c.tally.frames > 0);
             if !d.confirmed && !primary_headers {
                 // The unconfirmed sync claims this segment as payload (or
-                // fails), while the alternative sync found in an earlier
+                // fails), while an alternative sync found in an earlier
                 // segment continues with a header exactly where expected:
-                // the alternative was right (no penalty).
-                if let Some((a, Adv::Chain(c))) = &alt {
-                    if c.tally.frames > 0 {
-                        d.unsync();
-                        d.clear_evidence();
-                        d.synced = true;
-                        d.confirmed = true;
-                        d.ev = a.tally;
-                        d.ev.merge(&c.tally);
-                        d.segs = 2;
-                        d.cont = c.tally.frames;
-                        d.sync_offset = c.first_header.map(|o| o + base);
-                        d.apply_end(seg, c);
-                        if d.synced {
-                            d.start_seq = a.start_seq;
-                        }
-                        return;
+                // the alternative was right (no penalty). The earliest such one wins.
+                let won = alts.iter().find_map(|(a, r)| match r {
+                    Adv::Chain(c) if c.tally.frames > 0 => Some((a, *c)),
+                    _ => None,
+                });
+                if let Some((a, c)) = won {
+                    d.unsync();
+                    d.clear_evidence();
+                    d.synced = true;
+                    d.confirmed = true;
+                    d.via_alt = !a.strong;
+                    d.ev = a.tally;
+                    d.ev.merge(&c.tally);
+                    d.segs = 2;
+                    d.cont = c.tally.frames;
+                    d.sync_offset = c.first_header.map(|o| o + base);
+                    d.apply_end(seg, &c);
+                    if d.synced {
+                        d.start_seq = a.start_seq;
                     }
+                    return;
                 }
             }
+            // Alternatives that claim this whole segment as payload survive.
+            let survivors: Vec<Alt> = alts
+                .into_iter()
+                .filter_map(|(a, r)| match r {
+                    Adv::Skipped(p) => Some(Alt { pending: p, ..a }),
+                    _ => None,
+                })
+                .collect();
             match primary {
                 Adv::Skipped(p) => {
                     d.pending = p;
                     if !d.confirmed {
-                        // Keep a surviving alternative, or look for one: the
-                        // whole segment is claimed as payload by a sync that
-                        // was never verified (possibly a bogus header with a
-                        // big length). A chain of this segment's own with >= 2
-                        // frames or ending exactly at the segment end becomes
-                        // the alternative, tested by the next segment.
-                        d.alt = match alt {
-                            Some((a, Adv::Skipped(ap))) => Some(Alt { pending: ap, ..a }),
-                            _ => None,
-                        };
-                        if d.alt.is_none() {
-                            if let Search::Found { start, chain } = find_sync(seg, None, 1) {
-                                if chain.tally.frames >= 2 || chain.end == End::Exact {
-                                    d.alt = Alt::from_chain(seg, &chain).map(|a| Alt {
-                                        start_seq: Some(d.seg_seq.wrapping_add(start as u32)),
-                                        ..a
-                                    });
-                                }
-                            }
-                        }
+                        // The whole segment is claimed as payload by a sync that was never
+                        // verified (possibly a bogus header with a big length): the segment's
+                        // own chains become alternatives too, tested by the next segment.
+                        d.alts = survivors;
+                        d.search_alts(seg);
                     }
                     return;
                 }
@@ -924,6 +1051,9 @@ impl Detector {
                     }
                     d.sync_offset = c.first_header.map(|o| o + base);
                     d.apply_end(seg, &c);
+                    if d.synced && !d.confirmed {
+                        d.alts = survivors;
+                    }
                     return;
                 }
                 Adv::Failed => {
@@ -942,6 +1072,23 @@ impl Detector {
                         for d in &mut self.dirs {
                             d.clear_evidence();
                         }
+                    } else if !survivors.is_empty() {
+                        // The earliest alternative that claims this segment as payload takes
+                        // over (still unconfirmed); this segment's own chains join the others.
+                        let mut rest = survivors.into_iter();
+                        if let Some(a) = rest.next() {
+                            d.synced = true;
+                            d.via_alt = true;
+                            d.chain = Some(a.state);
+                            d.pending = a.pending;
+                            d.carry = a.carry;
+                            d.ev = a.tally;
+                            d.segs = 1;
+                            d.start_seq = a.start_seq;
+                            d.alts = rest.collect();
+                            d.search_alts(seg);
+                        }
+                        return;
                     }
                     // Fall through: look for a new sync in this segment.
                 }
@@ -949,7 +1096,11 @@ impl Detector {
         }
         let d = &mut self.dirs[i];
         match find_sync(seg, d.masked(), 1) {
-            Search::Found { start, chain } => d.adopt(seg, base, start, &chain),
+            Search::Found {
+                start,
+                chain,
+                others,
+            } => d.adopt(seg, base, start, &chain, &others),
             Search::NoChain => {
                 if seg.len() >= 2 {
                     d.no_chain += 1;
@@ -964,9 +1115,10 @@ impl Detector {
     ///   chain while not in sync → NotWebSocket;
     /// * WebSocket needs, with no inconsistency inside the evidence (evidence
     ///   is reset at an inconsistency):
-    ///   - every direction that contributed frames is still in sync and no
-    ///     frame header is cut at a segment end (so `pending` says exactly
-    ///     where the next header starts);
+    ///   - every direction that contributed frames is still in sync and
+    ///     settled (confirmed, or no alternative chain left), and no frame
+    ///     header is cut at a segment end (so `pending` says exactly where the
+    ///     next header starts);
     ///   - the in-sync frames span at least 2 segments of one direction
     ///     (sync verified across a segment boundary), and at least 3 (one
     ///     direction only: 4) of them were parsed while continuing a sync
@@ -999,7 +1151,7 @@ impl Detector {
         let contributing = |d: &DirState| d.ev.frames > 0;
         let clean = self.dirs.iter().all(|d| {
             !contributing(d)
-                || (d.synced
+                || (d.settled()
                     && d.carry.is_empty()
                     && (d.masked() != Some(true) || d.ev.frames < 2 || d.ev.keys_vary))
         });
@@ -1071,11 +1223,13 @@ impl Detector {
     /// the alternative one): bytes before it will never be needed.
     pub fn keep_from(&self, dir: Dir) -> Option<u32> {
         let d = &self.dirs[dir.idx()];
-        let alt = d.alt.as_ref().and_then(|a| a.start_seq);
-        match (self.chain_start(dir), alt) {
-            (Some(a), Some(b)) => Some(if (a.wrapping_sub(b) as i32) > 0 { b } else { a }),
-            (a, b) => a.or(b),
-        }
+        let earlier = |a: u32, b: u32| if (a.wrapping_sub(b) as i32) > 0 { b } else { a };
+        d.alts
+            .iter()
+            .filter_map(|a| a.start_seq)
+            .fold(self.chain_start(dir), |acc, b| {
+                Some(acc.map_or(b, |a| earlier(a, b)))
+            })
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -1122,6 +1276,13 @@ impl Detector {
     pub fn confirmed(&self, dir: Dir) -> bool {
         let d = &self.dirs[dir.idx()];
         d.synced && d.confirmed
+    }
+
+    /// Whether `dir` is in sync and no other chain found in its segments is still possible:
+    /// confirmed, or the search found only this one (so `sync_offset` and `pending` can be
+    /// relied on).
+    pub fn settled(&self, dir: Dir) -> bool {
+        self.dirs[dir.idx()].settled()
     }
 
     /// Sane frames of `dir` counted as evidence since its evidence was last reset.

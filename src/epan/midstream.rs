@@ -221,7 +221,10 @@ unsafe fn feed(
     for d in [Dir::A, Dir::B] {
         let before = (d == dir && !via_http).then_some(frame);
         let backlog = std::mem::take(&mut m.backlog[idx(d)]);
-        let plan = backlog.plan(m.det.chain_start(d), m.det.masked(d), before);
+        // A direction whose sync could still be a bogus header (other chains possible) is not
+        // followed yet: its segments are worked out as they come (`Skip::Unknown`).
+        let start = m.det.chain_start(d).filter(|_| m.det.settled(d));
+        let plan = backlog.plan(start, m.det.masked(d), before);
         m.skip[idx(d)] = match plan.resume {
             Resume::At(at) => Skip::At(at),
             Resume::Open { bytes, total } => Skip::Open { bytes, total },
@@ -234,7 +237,7 @@ unsafe fn feed(
                 };
                 Skip::Remaining(first)
             }
-            Resume::Unknown if m.det.in_sync(d) => Skip::Remaining(m.det.pending(d)),
+            Resume::Unknown if m.det.settled(d) => Skip::Remaining(m.det.pending(d)),
             Resume::Unknown => Skip::Unknown,
         };
         for u in &plan.units {
@@ -357,15 +360,24 @@ pub unsafe fn first_pass_unit(
                 m.skip[i] = Skip::Unknown;
                 return 0;
             };
-            let was_in_sync = m.det.in_sync(dir);
-            let pending_before = m.det.pending(dir);
             m.det.feed(dir, seq, payload);
-            if was_in_sync {
-                let n = pending_before.min(len64);
-                (Some((n as u32, Kind::Before, None)), Skip::Synced)
-            } else if m.det.in_sync(dir) {
-                let n = m.det.sync_offset(dir).map_or(len64, |o| o as u64);
-                (Some((n as u32, Kind::Before, None)), Skip::Synced)
+            // Followed only once the sync cannot be mistaken (confirmed, or the only chain the
+            // search found): a bogus header inside a big frame's payload would otherwise be
+            // followed. Until then the segment is shown as a continuation.
+            if !m.det.settled(dir) {
+                (Some((len, Kind::Before, None)), Skip::Unknown)
+            } else if let Some(o) = m.det.sync_offset(dir) {
+                (
+                    Some(((o as u64).min(len64) as u32, Kind::Before, None)),
+                    Skip::Synced,
+                )
+            } else if m.det.partial_header(dir).is_empty() {
+                // No header begins in this segment: the rest of the frame in progress follows.
+                let next = match m.det.pending(dir) {
+                    0 => Skip::Synced,
+                    p => Skip::Remaining(p),
+                };
+                (Some((len, Kind::Before, None)), next)
             } else {
                 (Some((len, Kind::Before, None)), Skip::Unknown)
             }

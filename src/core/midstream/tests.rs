@@ -708,3 +708,80 @@ fn header_cut_over_several_segments_keeps_its_first_bytes() {
     assert_eq!(det.pending(Dir::A), 0);
     assert!(det.partial_header(Dir::A).is_empty());
 }
+
+/// The tail of a big binary frame begun before the capture: zeros (no chain starts in them),
+/// with a bogus binary header at offset 100 whose length runs past the segment end, then the real
+/// frame boundary at offset 300: a binary frame of 4000 bytes, cut by the segment end.
+fn tail_with_bogus_header(bogus_len: u64) -> (Vec<u8>, Vec<u8>) {
+    let mut seg = vec![0u8; 300];
+    let bogus = crate::core::testutil::header(0x82, None, bogus_len);
+    seg[100..100 + bogus.len()].copy_from_slice(&bogus);
+    let real = frame(true, false, 2, &[0u8; 4000], None);
+    seg.extend_from_slice(&real[..1004]);
+    (seg, real[1004..].to_vec())
+}
+
+#[test]
+fn bogus_header_before_the_real_boundary_refuted_by_the_next_segment() {
+    // The bogus header (4096 bytes) predicts a header 2896 bytes into the next segment, where
+    // the real frame's zeros are: refuted. The real boundary, found by the same search, is
+    // continued by the next segment's headers exactly where it predicted.
+    let (seg, mut rest) = tail_with_bogus_header(4096);
+    rest.extend(frame(true, false, 1, b"hello", None));
+    rest.extend(frame(true, false, 2, b"abc", None));
+    let mut det = Detector::new();
+    det.feed(Dir::A, 1000, &seg);
+    assert!(det.in_sync(Dir::A));
+    assert!(!det.settled(Dir::A), "two chains cover the segment");
+    det.feed(Dir::A, 1000 + seg.len() as u32, &rest);
+    assert!(det.confirmed(Dir::A));
+    assert_eq!(det.chain_start(Dir::A), Some(1300));
+    assert_eq!(det.frames_seen(Dir::A), 3);
+    assert_eq!(det.pending(Dir::A), 0);
+}
+
+#[test]
+fn bogus_header_with_a_huge_length_does_not_hide_the_real_boundary() {
+    // The bogus header claims 65536 bytes: it takes the whole next segment as payload, while the
+    // real boundary's chain continues there with headers where predicted. The real one wins.
+    let (seg, mut rest) = tail_with_bogus_header(65536);
+    rest.extend(frame(true, false, 1, b"hello", None));
+    rest.extend(frame(true, false, 2, b"abc", None));
+    let mut det = Detector::new();
+    det.feed(Dir::A, 1000, &seg);
+    det.feed(Dir::A, 1000 + seg.len() as u32, &rest);
+    assert!(det.confirmed(Dir::A));
+    assert_eq!(det.chain_start(Dir::A), Some(1300));
+    assert_eq!(det.keep_from(Dir::A), Some(1300));
+}
+
+#[test]
+fn no_short_decision_on_an_ambiguous_side() {
+    // Server (A): the tail of a frame with a bogus header inside, then its real Text frame
+    // ending exactly at the segment end. Client (B): a masked Ping, then a masked Close. Three
+    // frames, a Close from a side with two: the short rule would decide, but the server's sync
+    // is not settled (the bogus chain predicts something else). Its next segment (the Pong, the
+    // Close) settles it on the real boundary, and the connection is decided.
+    let mut s1 = vec![0u8; 300];
+    let bogus = crate::core::testutil::header(0x82, None, 4096);
+    s1[100..100 + bogus.len()].copy_from_slice(&bogus);
+    s1.extend(frame(true, false, 1, b"{\"price\":1}", None));
+    let mut det = Detector::new();
+    assert_eq!(det.feed(Dir::A, 5000, &s1), Verdict::Undecided);
+    assert!(!det.settled(Dir::A));
+    let ping = frame(true, false, 9, b"hb", Some([9, 8, 7, 6]));
+    assert_eq!(det.feed(Dir::B, 100, &ping), Verdict::Undecided);
+    let close = frame(true, false, 8, &1000u16.to_be_bytes(), Some([1, 2, 3, 4]));
+    assert_eq!(
+        det.feed(Dir::B, 100 + ping.len() as u32, &close),
+        Verdict::Undecided
+    );
+    let mut s2 = frame(true, false, 10, b"hb", None);
+    s2.extend(frame(true, false, 8, &1000u16.to_be_bytes(), None));
+    assert_eq!(
+        det.feed(Dir::A, 5000 + s1.len() as u32, &s2),
+        Verdict::WebSocket
+    );
+    assert_eq!(det.chain_start(Dir::A), Some(5300));
+    assert_eq!(det.client_dir(), Some(Dir::B));
+}
