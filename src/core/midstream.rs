@@ -573,6 +573,20 @@ fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
     let mut inconclusive = false;
     let mut found: Vec<(usize, Chain)> = Vec::new();
     for k in 0..limit {
+        // Most offsets fail on their first header's first two bytes: skip the chain for them,
+        // charging the budget what the chain would have (the same search, only cheaper).
+        if k < seg.len().min(EXAMINE_WINDOW) {
+            if let Some(complete) = first_header_rejected(seg, k, masked) {
+                if complete {
+                    if budget < HEADER_COST {
+                        inconclusive = true;
+                        break;
+                    }
+                    budget -= HEADER_COST;
+                }
+                continue;
+            }
+        }
         match run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget) {
             Ok(c) if c.end == End::Window => inconclusive = true,
             Ok(c) if c.tally.frames >= min_frames.max(1) => {
@@ -603,6 +617,38 @@ fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
     } else {
         Search::NoChain
     }
+}
+
+/// Whether a chain from offset `k` (fresh state, masking `masked`) fails on its first header
+/// for what its first two bytes say, as [`check_frame`] and [`check_partial_header`] would
+/// decide: `Some(whether that header is complete in the segment)` (a complete one is charged
+/// to the search budget), None when the chain must be run.
+fn first_header_rejected(seg: &[u8], k: usize, masked: Option<bool>) -> Option<bool> {
+    let b0 = *seg.get(k)?;
+    let fin = b0 & 0x80 != 0;
+    let rsv1 = b0 & 0x40 != 0;
+    let op = b0 & 0x0F;
+    let mut rejected = b0 & 0x30 != 0
+        || match op {
+            0 => rsv1,
+            1 | 2 => false,
+            8..=10 => !fin || rsv1,
+            _ => true,
+        };
+    let complete = match seg.get(k + 1) {
+        Some(&b1) => {
+            let is_masked = b1 & 0x80 != 0;
+            rejected |= masked.is_some_and(|m| m != is_masked);
+            let ext = match b1 & 0x7F {
+                126 => 2,
+                127 => 8,
+                _ => 0,
+            };
+            k + 2 + ext + if is_masked { 4 } else { 0 } <= seg.len()
+        }
+        None => false,
+    };
+    rejected.then_some(complete)
 }
 
 /// Two chains of one segment that end the same way: the next segment cannot tell them apart.

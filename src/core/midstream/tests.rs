@@ -785,3 +785,31 @@ fn no_short_decision_on_an_ambiguous_side() {
     assert_eq!(det.chain_start(Dir::A), Some(5300));
     assert_eq!(det.client_dir(), Some(Dir::B));
 }
+
+/// The search's shortcut agrees with the chain: an offset it skips is one whose chain fails on
+/// its first header, having charged the budget exactly what the shortcut charges.
+#[test]
+fn first_header_shortcut_matches_the_chain() {
+    let mut rng = Rng(0x5eed_f00d);
+    let mut skipped = 0;
+    for round in 0..400 {
+        let len = 1 + (rng.next() % 64) as usize;
+        let seg: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let masked = [None, Some(true), Some(false)][round % 3];
+        for k in 0..len {
+            let Some(complete) = first_header_rejected(&seg, k, masked) else {
+                continue;
+            };
+            skipped += 1;
+            let mut budget = SEARCH_BUDGET;
+            let r = run_chain(&seg, k, &[], ChainState::fresh(masked), &mut budget);
+            assert!(
+                matches!(r, Err(ChainErr::Insane)),
+                "{seg:02x?} at {k}: {r:?}"
+            );
+            let charged = if complete { HEADER_COST } else { 0 };
+            assert_eq!(SEARCH_BUDGET - budget, charged, "{seg:02x?} at {k}");
+        }
+    }
+    assert!(skipped > 5000, "{skipped}");
+}
