@@ -38,19 +38,6 @@ pub(super) unsafe fn dissect_message(
     is_text: bool,
 ) -> bool {
     // SAFETY: the caller's contract: the live message tvb, pinfo and tree of this packet.
-    unsafe { dissect(msg, pinfo, tree, conv, ordinal, is_text, None) }
-}
-
-unsafe fn dissect(
-    msg: Tvb,
-    pinfo: Pinfo,
-    tree: Tree,
-    conv: Option<u32>,
-    ordinal: u32,
-    is_text: bool,
-    forced: Option<App>,
-) -> bool {
-    // SAFETY: the caller's contract: the live message tvb, pinfo and tree of this packet.
     unsafe {
         if proto(ENGINEIO) < 0 && proto(STOMP) < 0 && proto(SIGNALR) < 0 && proto(GRAPHQL) < 0 {
             return false;
@@ -69,7 +56,7 @@ unsafe fn dissect(
             }
             cap.app.msgs.get(&key).cloned()
         } else {
-            first_pass(pinfo, conv, key, bytes, is_text, forced)
+            first_pass(pinfo, conv, key, bytes, is_text)
         };
         let Some(ctx) = ctx else {
             return false;
@@ -166,7 +153,6 @@ unsafe fn first_pass(
     key: (u32, u32),
     bytes: &[u8],
     is_text: bool,
-    forced: Option<App>,
 ) -> Option<MsgCtx> {
     // SAFETY: the caller's contract: pinfo is the live packet's.
     unsafe {
@@ -180,10 +166,10 @@ unsafe fn first_pass(
             let ports = [server_port.unwrap_or(0), sp.min(dp), sp.max(dp)];
             // Decided to be none of them, with no Decode As for these ports: nothing to do (the
             // same ports were looked up when it was decided; Decode As does not change in a pass).
-            if forced.is_none() && cap.app.given_up.get(&conv) == Some(&ports) {
+            if cap.app.given_up.get(&conv) == Some(&ports) {
                 return None;
             }
-            let forced = forced.or_else(|| super::app_reg::decode_as(&ports));
+            let forced = super::app_reg::decode_as(&ports);
             let src = src_endpoint(pinfo);
             let (protocol, target, from_client) = match c {
                 Some(c) => {
