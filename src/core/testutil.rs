@@ -170,13 +170,3 @@ pub fn header(b0: u8, mask: Option<[u8; 4]>, len: u64) -> Vec<u8> {
     f[0] = b0;
     f
 }
-
-/// `Frame::new(op, payload).fin(fin).rsv(..).mask(mask).encode()`, for the tests written before
-/// [`Frame`] (src/core/midstream/tests.rs).
-pub fn frame(fin: bool, rsv1: bool, op: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
-    Frame::new(op, payload)
-        .fin(fin)
-        .rsv(if rsv1 { 4 } else { 0 })
-        .mask(mask)
-        .encode()
-}

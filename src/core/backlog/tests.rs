@@ -1,17 +1,6 @@
 use super::*;
 
-/// An unmasked frame: FIN, `opcode`, `payload` (7-bit or 16-bit length).
-fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
-    let mut f = vec![0x80 | opcode];
-    if payload.len() < 126 {
-        f.push(payload.len() as u8);
-    } else {
-        f.push(126);
-        f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    }
-    f.extend_from_slice(payload);
-    f
-}
+use crate::core::testutil::Frame;
 
 const SEQ: u32 = 0xFFFF_FFF0; // wraps inside the test
 
@@ -28,9 +17,9 @@ fn unit(frame: u32, off: u32, len: u32, kind: Kind, ordinal: u32) -> Unit {
 /// seg 1 = 10 tail bytes, frame A (7 bytes), 5 bytes of frame B (22 bytes); seg 2 = the rest of
 /// B, frame C (4 bytes).
 fn two_segments() -> (Backlog, Vec<u8>, Vec<u8>, Vec<u8>) {
-    let a = frame(1, b"hello");
-    let b = frame(2, &[7u8; 20]);
-    let c = frame(1, b"hi");
+    let a = Frame::text(b"hello").encode();
+    let b = Frame::binary(&[7u8; 20]).encode();
+    let c = Frame::text(b"hi").encode();
     let mut s1 = vec![0xAAu8; 10];
     s1.extend_from_slice(&a);
     s1.extend_from_slice(&b[..5]);
@@ -115,8 +104,8 @@ fn trimming_to_the_chain_start_keeps_what_the_plan_needs() {
 
 #[test]
 fn a_retransmission_is_a_repeat_and_the_structure_goes_on() {
-    let a = frame(1, b"abc");
-    let b = frame(1, b"de");
+    let a = Frame::text(b"abc").encode();
+    let b = Frame::text(b"de").encode();
     let mut bl = Backlog::default();
     bl.push(1, 100, a.len() as u32, &a);
     bl.push(2, 100, a.len() as u32, &a);
@@ -135,7 +124,7 @@ fn a_retransmission_is_a_repeat_and_the_structure_goes_on() {
 
 #[test]
 fn bytes_not_captured_are_not_kept() {
-    let a = frame(1, b"abc");
+    let a = Frame::text(b"abc").encode();
     let mut bl = Backlog::default();
     bl.push(1, 100, 50, &a);
     assert_eq!(bl.kept(), 0);
@@ -158,7 +147,11 @@ fn a_frame_longer_than_the_cap_is_not_kept() {
 #[test]
 fn the_chain_start_extends_back_over_whole_segments_of_frames() {
     // seg 1: 3 tail bytes; seg 2: two whole frames; seg 3: the detector's chain start.
-    let (a, b, c) = (frame(1, b"one"), frame(1, b"two"), frame(1, b"three"));
+    let (a, b, c) = (
+        Frame::text(b"one").encode(),
+        Frame::text(b"two").encode(),
+        Frame::text(b"three").encode(),
+    );
     let mut s2 = a.clone();
     s2.extend_from_slice(&b);
     let mut bl = Backlog::default();

@@ -1,6 +1,6 @@
 use super::*;
 
-use crate::core::testutil::{frame, Rng};
+use crate::core::testutil::{Frame, Rng};
 
 fn json(rng: &mut Rng, n: usize) -> Vec<u8> {
     let mut s = String::from("{\"type\":\"update\",\"data\":\"");
@@ -26,44 +26,66 @@ fn session(rng: &mut Rng, big: bool) -> Vec<Event> {
         let k = [rng.next() as u8, rng.next() as u8, rng.next() as u8, 0x5a];
         // client request
         let n = [20usize, 90, 300, 1000][rng.below(4) as usize];
-        push(&mut ev, true, frame(true, false, 1, &json(rng, n), Some(k)));
+        push(&mut ev, true, Frame::text(&json(rng, n)).masked(k).encode());
         // server responses: text, binary 126-form, compressed
         let n = [40usize, 200, 2000, 5000][rng.below(4) as usize];
-        push(&mut ev, false, frame(true, false, 1, &json(rng, n), None));
+        push(&mut ev, false, Frame::text(&json(rng, n)).encode());
         let bn = [10usize, 130, 3000][rng.below(3) as usize];
         let b = rng.bytes(bn);
-        push(&mut ev, false, frame(true, rng.below(2) == 0, 2, &b, None));
+        push(
+            &mut ev,
+            false,
+            Frame::binary(&b)
+                .rsv(if rng.below(2) == 0 { 4 } else { 0 })
+                .encode(),
+        );
         if round % 5 == 2 {
-            push(&mut ev, false, frame(true, false, 9, b"hb", None));
-            push(&mut ev, true, frame(true, false, 10, b"hb", Some(k)));
-            push(&mut ev, true, frame(true, false, 9, b"", Some(k)));
-            push(&mut ev, false, frame(true, false, 10, b"", None));
+            push(&mut ev, false, Frame::ping(b"hb").encode());
+            push(&mut ev, true, Frame::pong(b"hb").masked(k).encode());
+            push(&mut ev, true, Frame::ping(b"").masked(k).encode());
+            push(&mut ev, false, Frame::pong(b"").encode());
         }
         if round % 7 == 3 {
             // fragmented message with an interleaved ping
             let t = json(rng, 600);
-            push(&mut ev, false, frame(false, false, 1, &t[..250], None));
-            push(&mut ev, false, frame(true, false, 9, b"", None));
-            push(&mut ev, false, frame(false, false, 0, &t[250..500], None));
-            push(&mut ev, false, frame(true, false, 0, &t[500..], None));
+            push(&mut ev, false, Frame::text(&t[..250]).fin(false).encode());
+            push(&mut ev, false, Frame::ping(b"").encode());
+            push(
+                &mut ev,
+                false,
+                Frame::continuation(&t[250..500]).fin(false).encode(),
+            );
+            push(&mut ev, false, Frame::continuation(&t[500..]).encode());
             let b = rng.bytes(2500);
-            push(&mut ev, true, frame(false, false, 2, &b[..1000], Some(k)));
-            push(&mut ev, true, frame(true, false, 0, &b[1000..], Some(k)));
+            push(
+                &mut ev,
+                true,
+                Frame::binary(&b[..1000]).fin(false).masked(k).encode(),
+            );
+            push(
+                &mut ev,
+                true,
+                Frame::continuation(&b[1000..]).masked(k).encode(),
+            );
         }
         if big && round == 20 {
             let b = rng.bytes(70_000);
-            push(&mut ev, false, frame(true, false, 2, &b, None));
-            push(&mut ev, true, frame(true, false, 2, &b[..66_000], Some(k)));
+            push(&mut ev, false, Frame::binary(&b).encode());
+            push(
+                &mut ev,
+                true,
+                Frame::binary(&b[..66_000]).masked(k).encode(),
+            );
         }
     }
     let k = [1, 2, 3, 4];
     let mut close = 1000u16.to_be_bytes().to_vec();
     close.extend_from_slice(b"bye");
-    push(&mut ev, true, frame(true, false, 8, &close, Some(k)));
+    push(&mut ev, true, Frame::close(&close).masked(k).encode());
     push(
         &mut ev,
         false,
-        frame(true, false, 8, &1000u16.to_be_bytes(), None),
+        Frame::close(&1000u16.to_be_bytes()).encode(),
     );
     ev
 }
@@ -638,8 +660,8 @@ fn sync_offset_and_pending_simple() {
     // tail of a previous frame (5 bytes of JSON text) then two server frames,
     // the second cut by the segment end.
     let mut seg = b"ok\"}]".to_vec();
-    seg.extend(frame(true, false, 1, b"{\"a\":1}", None));
-    let f2 = frame(true, false, 2, &[7u8; 300], None);
+    seg.extend(Frame::text(b"{\"a\":1}").encode());
+    let f2 = Frame::binary(&[7u8; 300]).encode();
     seg.extend_from_slice(&f2[..100]);
     let mut det = Detector::new();
     assert_eq!(det.feed(Dir::A, 10, &seg), Verdict::Undecided);
@@ -648,7 +670,7 @@ fn sync_offset_and_pending_simple() {
     assert_eq!(det.pending(Dir::A), (f2.len() - 100) as u64);
     // continue: rest of f2, then a ping
     let mut seg2 = f2[100..].to_vec();
-    seg2.extend(frame(true, false, 9, b"", None));
+    seg2.extend(Frame::ping(b"").encode());
     det.feed(Dir::A, 10 + seg.len() as u32, &seg2);
     assert_eq!(det.sync_offset(Dir::A), Some(f2.len() - 100));
     assert_eq!(det.pending(Dir::A), 0);
@@ -687,9 +709,9 @@ fn utf8_checker() {
 fn header_cut_over_several_segments_keeps_its_first_bytes() {
     // A 4-byte header (16-bit length) arrives one byte per segment: the bytes carried over must
     // accumulate (the fuzzer found the first byte dropped, which misaligned the next header).
-    let f1 = frame(true, false, 1, b"{\"a\":1}", None);
-    let f2 = frame(true, false, 2, &[7u8; 300], None);
-    let f3 = frame(true, false, 1, b"ok", None);
+    let f1 = Frame::text(b"{\"a\":1}").encode();
+    let f2 = Frame::binary(&[7u8; 300]).encode();
+    let f3 = Frame::text(b"ok").encode();
     assert_eq!(&f2[..4], &[0x82, 0x7E, 0x01, 0x2C]);
     let mut seg1 = f1.clone();
     seg1.push(f2[0]);
@@ -716,7 +738,7 @@ fn tail_with_bogus_header(bogus_len: u64) -> (Vec<u8>, Vec<u8>) {
     let mut seg = vec![0u8; 300];
     let bogus = crate::core::testutil::header(0x82, None, bogus_len);
     seg[100..100 + bogus.len()].copy_from_slice(&bogus);
-    let real = frame(true, false, 2, &[0u8; 4000], None);
+    let real = Frame::binary(&[0u8; 4000]).encode();
     seg.extend_from_slice(&real[..1004]);
     (seg, real[1004..].to_vec())
 }
@@ -727,8 +749,8 @@ fn bogus_header_before_the_real_boundary_refuted_by_the_next_segment() {
     // the real frame's zeros are: refuted. The real boundary, found by the same search, is
     // continued by the next segment's headers exactly where it predicted.
     let (seg, mut rest) = tail_with_bogus_header(4096);
-    rest.extend(frame(true, false, 1, b"hello", None));
-    rest.extend(frame(true, false, 2, b"abc", None));
+    rest.extend(Frame::text(b"hello").encode());
+    rest.extend(Frame::binary(b"abc").encode());
     let mut det = Detector::new();
     det.feed(Dir::A, 1000, &seg);
     assert!(det.in_sync(Dir::A));
@@ -745,8 +767,8 @@ fn bogus_header_with_a_huge_length_does_not_hide_the_real_boundary() {
     // The bogus header claims 65536 bytes: it takes the whole next segment as payload, while the
     // real boundary's chain continues there with headers where predicted. The real one wins.
     let (seg, mut rest) = tail_with_bogus_header(65536);
-    rest.extend(frame(true, false, 1, b"hello", None));
-    rest.extend(frame(true, false, 2, b"abc", None));
+    rest.extend(Frame::text(b"hello").encode());
+    rest.extend(Frame::binary(b"abc").encode());
     let mut det = Detector::new();
     det.feed(Dir::A, 1000, &seg);
     det.feed(Dir::A, 1000 + seg.len() as u32, &rest);
@@ -765,19 +787,21 @@ fn no_short_decision_on_an_ambiguous_side() {
     let mut s1 = vec![0u8; 300];
     let bogus = crate::core::testutil::header(0x82, None, 4096);
     s1[100..100 + bogus.len()].copy_from_slice(&bogus);
-    s1.extend(frame(true, false, 1, b"{\"price\":1}", None));
+    s1.extend(Frame::text(b"{\"price\":1}").encode());
     let mut det = Detector::new();
     assert_eq!(det.feed(Dir::A, 5000, &s1), Verdict::Undecided);
     assert!(!det.settled(Dir::A));
-    let ping = frame(true, false, 9, b"hb", Some([9, 8, 7, 6]));
+    let ping = Frame::ping(b"hb").masked([9, 8, 7, 6]).encode();
     assert_eq!(det.feed(Dir::B, 100, &ping), Verdict::Undecided);
-    let close = frame(true, false, 8, &1000u16.to_be_bytes(), Some([1, 2, 3, 4]));
+    let close = Frame::close(&1000u16.to_be_bytes())
+        .masked([1, 2, 3, 4])
+        .encode();
     assert_eq!(
         det.feed(Dir::B, 100 + ping.len() as u32, &close),
         Verdict::Undecided
     );
-    let mut s2 = frame(true, false, 10, b"hb", None);
-    s2.extend(frame(true, false, 8, &1000u16.to_be_bytes(), None));
+    let mut s2 = Frame::pong(b"hb").encode();
+    s2.extend(Frame::close(&1000u16.to_be_bytes()).encode());
     assert_eq!(
         det.feed(Dir::A, 5000 + s1.len() as u32, &s2),
         Verdict::WebSocket
