@@ -620,35 +620,16 @@ fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
 }
 
 /// Whether a chain from offset `k` (fresh state, masking `masked`) fails on its first header
-/// for what its first two bytes say, as [`check_frame`] and [`check_partial_header`] would
-/// decide: `Some(whether that header is complete in the segment)` (a complete one is charged
-/// to the search budget), None when the chain must be run.
+/// for what its first two bytes say ([`check_partial_header`] on them: the checks of
+/// [`check_frame`] those bytes allow): `Some(whether that header is complete in the segment)`
+/// (a complete one is charged to the search budget), None when the chain must be run.
 fn first_header_rejected(seg: &[u8], k: usize, masked: Option<bool>) -> Option<bool> {
-    let b0 = *seg.get(k)?;
-    let fin = b0 & 0x80 != 0;
-    let rsv1 = b0 & 0x40 != 0;
-    let op = b0 & 0x0F;
-    let mut rejected = b0 & 0x30 != 0
-        || match op {
-            0 => rsv1,
-            1 | 2 => false,
-            8..=10 => !fin || rsv1,
-            _ => true,
-        };
-    let complete = match seg.get(k + 1) {
-        Some(&b1) => {
-            let is_masked = b1 & 0x80 != 0;
-            rejected |= masked.is_some_and(|m| m != is_masked);
-            let ext = match b1 & 0x7F {
-                126 => 2,
-                127 => 8,
-                _ => 0,
-            };
-            k + 2 + ext + if is_masked { 4 } else { 0 } <= seg.len()
-        }
-        None => false,
-    };
-    rejected.then_some(complete)
+    let rest = seg.get(k..).filter(|r| !r.is_empty())?;
+    if check_partial_header(&rest[..rest.len().min(2)], &ChainState::fresh(masked)) {
+        return None;
+    }
+    let head = &rest[..rest.len().min(14)];
+    Some(matches!(parse_header(head), Status::Complete(_)))
 }
 
 /// Two chains of one segment that end the same way: the next segment cannot tell them apart.
