@@ -28,9 +28,30 @@
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 
+# need_tools TOOL...: as root, with every TOOL on PATH; a missing one is installed from its
+# Debian package (the same way ensure_deps installs the build's packages).
 need_tools() {
-  local t
+  local t pkg missing=()
   [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, dumpcap)"
+  for t in "$@"; do
+    command -v "$t" >/dev/null && continue
+    case "$t" in
+      ip|ss|tc) pkg=iproute2 ;;
+      dumpcap|capinfos|editcap|mergecap) pkg=wireshark-common ;;
+      taskset) pkg=util-linux ;;
+      timeout) pkg=coreutils ;;
+      node) pkg=nodejs ;;
+      *) pkg=$t ;;
+    esac
+    missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing: ${missing[*]}"
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+    env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || die "could not install: ${missing[*]}"
+  fi
   for t in "$@"; do command -v "$t" >/dev/null || die "missing tool: $t"; done
 }
 
