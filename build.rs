@@ -136,10 +136,11 @@ fn main() {
              tcp_dissect_pdus|add_new_data_source|conversation_set_dissector|find_or_create_conversation|\
              find_conversation_pinfo|p_(add|get|set)_proto_data|wmem_alloc|wmem_alloc0|\
              register_init_routine|register_cleanup_routine|register_postdissector|\
-             prefs_register_protocol|prefs_register_uint_preference|prefs_register_bool_preference|wsk_.*",
+             prefs_register_protocol|prefs_register_uint_preference|prefs_register_bool_preference|wsk_.*|\
+             inflate|inflateEnd|inflateReset|inflateResetKeep",
         )
-        .allowlist_type("field_display_e|hf_register_info|ei_register_info|value_string|range_string|true_false_string|packet_info|conversation_t|field_info|wsk_pdu_ctx")
-        .allowlist_var("ENC_.*|COL_.*|BASE_.*|PI_.*|FT_.*|HEURISTIC_.*|DESEGMENT_.*")
+        .allowlist_type("field_display_e|hf_register_info|ei_register_info|value_string|range_string|true_false_string|packet_info|conversation_t|field_info|wsk_pdu_ctx|z_stream")
+        .allowlist_var("ENC_.*|COL_.*|BASE_.*|PI_.*|FT_.*|HEURISTIC_.*|DESEGMENT_.*|Z_.*")
         // 4.4+ headers: bindgen cannot lay this union out (harmless for 4.0).
         .opaque_type("wtap_pseudo_header")
         .derive_default(false)
@@ -166,6 +167,8 @@ fn main() {
     }
     cc.compile("wsk_shim");
 
+    // zlib, for permessage-deflate (src/epan/zlib.rs): the library Wireshark itself links.
+    println!("cargo:rustc-link-lib=z");
     println!("cargo:rustc-cfg=has_epan");
     println!("cargo:warning=building the Wireshark plugin against {major}.{minor}.{micro} headers");
 }

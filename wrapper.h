@@ -10,6 +10,7 @@
 #include <epan/tvbuff.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/ftypes/ftypes.h>
+#include <zlib.h>
 
 /* Functions of our C shim (src/epan/shim.c): macros and static inlines that bindgen cannot bind,
  * and wrappers that catch Wireshark exceptions so no longjmp crosses Rust frames. */
@@ -43,3 +44,5 @@ int wsk_tree_has_room(proto_tree *tree, unsigned n);
 int wsk_http_owns_segment(packet_info *pinfo, int check_conversation);
 guint32 wsk_tcp_sub_seq(packet_info *pinfo, guint32 raw);
 void wsk_claim_conversation(packet_info *pinfo, guint32 from);
+/* zlib's inflateInit2 is a macro: a raw-DEFLATE stream (no zlib header) with a 32 KiB window. */
+int wsk_inflate_init_raw(z_stream *strm);

@@ -1,19 +1,19 @@
 //! RFC 7692 permessage-deflate: negotiation parsing and per-direction
 //! message inflation.
 //!
-//! Each direction of a connection gets one [`Inflater`]. With context
-//! takeover the LZ77 window of earlier messages carries over to the next
-//! message of the same direction, so the inflater keeps the last 32 KiB of
-//! output it is sure of. It drives miniz_oxide's low-level decompressor with
-//! a non-wrapping output buffer that starts with that known history: a
-//! back-reference that reaches before the known history is then reported by
-//! miniz as a failure instead of silently reading stale or zeroed memory,
-//! which is what lets a capture that began mid-connection say honestly that
-//! a message needs context it never saw.
+//! Each direction of a connection gets one [`Inflater`]: the policy (context
+//! takeover, the output cap, what an issue means for the next message, and
+//! whether the window can hold every byte a back-reference may reach, which
+//! is what lets a capture that began mid-connection say honestly that a
+//! message needs context it never saw) over a raw-DEFLATE decoder, a
+//! [`Backend`]: zlib in the plugin (src/epan/zlib.rs), or [`Miniz`], which
+//! drives miniz_oxide's low-level decompressor with a non-wrapping output
+//! buffer that starts with the known history (a back-reference before it is
+//! then reported as a failure instead of silently reading stale or zeroed
+//! memory). The unit tests run against both.
 //!
-//! Output is produced in bounded chunks and stops at the caller's cap, so a
-//! small message that would inflate to gigabytes costs little time and
-//! memory.
+//! Output stops at the caller's cap, so a small message that would inflate
+//! to gigabytes costs little time and memory.
 
 use crate::core::handshake::{split_unquoted, unquote};
 use miniz_oxide::inflate::core::inflate_flags::{
@@ -33,7 +33,7 @@ const COMPACT_AT: usize = 128 * 1024;
 /// A buffer grown past this by a large message is shrunk back after it (memory per direction).
 const KEEP_CAPACITY: usize = 256 * 1024;
 /// RFC 7692 §7.2.2: the tail the sender stripped, appended before inflating.
-const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+pub const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// An empty stored block with BFINAL set. Fed after the sync tail so that a
 /// message which really ended on a block boundary finishes with `Done`,
 /// while one cut off inside a block does not (that is how truncation shows).
@@ -165,35 +165,60 @@ pub struct Inflated {
     pub issue: Option<InflateIssue>,
 }
 
-/// How one pass over a message ended.
+/// How the decoder's pass over one message ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum End {
+pub enum End {
     /// The message ended on a block boundary (or in a BFINAL block).
     Complete,
     /// The output went past the cap.
     Cap,
     /// The input ran out inside a block.
     Truncated,
-    /// miniz rejected the data (bad block, bad code, or a distance before the
-    /// start of the output buffer).
-    Failed,
+    /// The decoder rejected the data (bad block, bad code, or a distance before the start of the
+    /// window). `too_far_back`: the data is valid up to a back-reference that reaches before
+    /// the window the decoder holds (only told when the inflater asked, see [`Backend::message`]).
+    Failed { too_far_back: bool },
+}
+
+/// The outcome of [`Backend::message`].
+pub struct Pass {
+    /// New output: at most the cap, except for `End::Cap`, where it may be longer (the inflater
+    /// keeps the first `cap` bytes).
+    pub data: Vec<u8>,
+    pub end: End,
+    /// Output length once the message's own bytes were used up (None if the pass ended before
+    /// that): output past it was decoded from the appended tail, which inside a cut-off block is
+    /// not the sender's data.
+    pub from_message: Option<usize>,
+}
+
+/// A raw-DEFLATE decoder (RFC 1951) as the [`Inflater`] drives it: one stream per direction,
+/// fed one message at a time. The plugin uses zlib's `inflate` (the library Wireshark itself
+/// links, src/epan/zlib.rs); [`Miniz`] is the pure-Rust one the core uses on its own (tests,
+/// fuzzing, a build without Wireshark).
+pub trait Backend: Send {
+    /// Forget the window: the next message starts a new DEFLATE stream.
+    fn restart(&mut self);
+    /// Decode `compressed` followed by the sync tail 00 00 ff ff (RFC 7692 §7.2.2), after the
+    /// window of the earlier messages since the last restart, producing at most `cap` + 1 bytes
+    /// (one byte beyond the cap tells "reached the cap" from "ended there"). After
+    /// `End::Complete` the decoder is ready for the next message with the window kept (also
+    /// after a BFINAL block); after anything else the inflater restarts it. `gap`: the window
+    /// may lack earlier bytes, so a failure should say whether it was a back-reference before
+    /// the window (`too_far_back`).
+    fn message(&mut self, compressed: &[u8], cap: usize, gap: bool) -> Pass;
 }
 
 /// One direction's decompressor (client→server uses the client's
 /// parameters: client_no_context_takeover, client_max_window_bits;
 /// server→client the server's).
 pub struct Inflater {
-    decomp: Box<DecompressorOxide>,
+    backend: Box<dyn Backend>,
     no_context_takeover: bool,
     /// The sender's window (2^max_window_bits, at least 512: zlib never uses
     /// a 256-byte window). Once this much output is known, every valid
     /// back-reference can be resolved.
     window: usize,
-    /// Output of this direction that we know exactly: `buf[..hist]`, the newest last. At least
-    /// the last 32 KiB of it (or all there is); older bytes are dropped now and then (see
-    /// `COMPACT_AT`). Bytes of `buf` past `hist` are scratch space (initialised once, reused).
-    buf: Vec<u8>,
-    hist: usize,
     /// How many exactly-known bytes precede the next message (saturating).
     known: usize,
     /// The real window extends before `history` with bytes we never saw.
@@ -217,19 +242,32 @@ impl Inflater {
     /// context takeover the window of earlier messages is unknown: messages
     /// are inflated anyway, and a back-reference before the data we have
     /// yields [`InflateIssue::NeedsUnknownContext`]. With no_context_takeover,
-    /// midstream messages inflate normally.
+    /// midstream messages inflate normally. Decodes with [`Miniz`].
     pub fn new(
+        no_context_takeover: bool,
+        max_window_bits: Option<u8>,
+        midstream: bool,
+    ) -> Inflater {
+        Inflater::with_backend(
+            Box::<Miniz>::default(),
+            no_context_takeover,
+            max_window_bits,
+            midstream,
+        )
+    }
+
+    /// [`Inflater::new`] with another decoder.
+    pub fn with_backend(
+        backend: Box<dyn Backend>,
         no_context_takeover: bool,
         max_window_bits: Option<u8>,
         midstream: bool,
     ) -> Inflater {
         let bits = max_window_bits.unwrap_or(15).clamp(9, 15);
         Inflater {
-            decomp: Box::default(),
+            backend,
             no_context_takeover,
             window: 1usize << bits,
-            buf: Vec::new(),
-            hist: 0,
             known: 0,
             gap: midstream && !no_context_takeover,
         }
@@ -258,6 +296,65 @@ impl Inflater {
                 issue: None,
             };
         }
+        let pass = self.backend.message(compressed, cap, self.gap);
+        let mut data = pass.data;
+        let issue = match pass.end {
+            End::Complete => {
+                self.known = self.known.saturating_add(data.len());
+                if self.known >= self.window {
+                    self.gap = false;
+                }
+                None
+            }
+            End::Cap => {
+                data.truncate(cap);
+                Some(InflateIssue::CapReached)
+            }
+            End::Truncated => Some(InflateIssue::Corrupt),
+            End::Failed { too_far_back } if self.gap && too_far_back => {
+                Some(InflateIssue::NeedsUnknownContext)
+            }
+            End::Failed { .. } => Some(InflateIssue::Corrupt),
+        };
+        if matches!(pass.end, End::Truncated | End::Failed { .. }) {
+            if let Some(n) = pass.from_message {
+                data.truncate(n);
+            }
+        }
+        if issue.is_some() {
+            // Whatever followed the failure point is unknown to us.
+            self.forget(!self.no_context_takeover);
+        }
+        Inflated { data, issue }
+    }
+
+    /// Drops the window; `gap` tells whether unknown bytes now precede.
+    fn forget(&mut self, gap: bool) {
+        self.backend.restart();
+        self.known = 0;
+        self.gap = gap;
+    }
+}
+
+/// The pure-Rust decoder: miniz_oxide's low-level decompressor with a non-wrapping output
+/// buffer that starts with the known history, so that a back-reference that reaches before it
+/// is reported by miniz as a failure instead of silently reading stale or zeroed memory.
+#[derive(Default)]
+pub struct Miniz {
+    decomp: Box<DecompressorOxide>,
+    /// Output of this direction that we know exactly: `buf[..hist]`, the newest last. At least
+    /// the last 32 KiB of it (or all there is); older bytes are dropped now and then (see
+    /// `COMPACT_AT`). Bytes of `buf` past `hist` are scratch space (initialised once, reused).
+    buf: Vec<u8>,
+    hist: usize,
+}
+
+impl Backend for Miniz {
+    fn restart(&mut self) {
+        self.hist = 0;
+    }
+
+    fn message(&mut self, compressed: &[u8], cap: usize, gap: bool) -> Pass {
         let mut input =
             Vec::with_capacity(compressed.len() + SYNC_TAIL.len() + FINAL_EMPTY_BLOCK.len());
         input.extend_from_slice(compressed);
@@ -267,11 +364,11 @@ impl Inflater {
         // The history is the front of the output buffer, which is kept from message to message
         // (no allocation, no zeroing, no copy of the window per message). A pass that does not
         // complete may have moved the window; only a connection with unknown earlier context
-        // (`gap`) needs the old history afterwards, so only then it is saved first (it is shorter
-        // than the window then).
+        // (`gap`) needs the old history afterwards (to tell a reference before it), so only
+        // then it is saved first (it is shorter than the window then).
         let hist_len = self.hist;
-        let saved = self.gap.then(|| self.buf[..hist_len].to_vec());
-        let pass = run(
+        let saved = gap.then(|| self.buf[..hist_len].to_vec());
+        let mut pass = run(
             &mut self.decomp,
             &mut self.buf,
             hist_len,
@@ -299,37 +396,26 @@ impl Inflater {
             self.buf.truncate(KEEP_CAPACITY);
             self.buf.shrink_to(KEEP_CAPACITY);
         }
-
-        let mut data = pass.data;
-        let issue = match pass.end {
-            End::Complete => {
-                self.known = self.known.saturating_add(data.len());
-                if self.known >= self.window {
-                    self.gap = false;
-                }
-                None
-            }
-            End::Cap => Some(InflateIssue::CapReached),
-            End::Truncated => Some(InflateIssue::Corrupt),
-            End::Failed if self.gap && self.was_distance_error(&input, data.len()) => {
-                Some(InflateIssue::NeedsUnknownContext)
-            }
-            End::Failed => Some(InflateIssue::Corrupt),
-        };
-        if matches!(pass.end, End::Truncated | End::Failed) {
-            // Output decoded from our appended tail inside a cut-off block is
-            // not the sender's data.
-            if let Some(n) = pass.from_message {
-                data.truncate(n);
-            }
+        if pass.end
+            == (End::Failed {
+                too_far_back: false,
+            })
+            && saved.is_some()
+        {
+            let produced = pass.data.len();
+            pass.end = End::Failed {
+                too_far_back: self.was_distance_error(&input, produced),
+            };
         }
-        if issue.is_some() {
-            // Whatever followed the failure point is unknown to us.
-            self.forget(!self.no_context_takeover);
+        Pass {
+            data: pass.data,
+            end: pass.end,
+            from_message: pass.from_message,
         }
-        Inflated { data, issue }
     }
+}
 
+impl Miniz {
     /// Decides whether a strict pass that failed after `produced` bytes
     /// failed on a back-reference before the known history: inflate again
     /// with 32 KiB of filler in front of the history. Every distance DEFLATE
@@ -344,14 +430,7 @@ impl Inflater {
         let real = input.len() - SYNC_TAIL.len() - FINAL_EMPTY_BLOCK.len();
         let n = padded.len();
         let pass = run(&mut self.decomp, &mut padded, n, input, real, produced);
-        pass.end != End::Failed
-    }
-
-    /// Drops the window; `gap` tells whether unknown bytes now precede.
-    fn forget(&mut self, gap: bool) {
-        self.hist = 0;
-        self.known = 0;
-        self.gap = gap;
+        !matches!(pass.end, End::Failed { .. })
     }
 }
 
@@ -374,11 +453,13 @@ fn run(
     input: &[u8],
     real: usize,
     cap: usize,
-) -> Pass {
+) -> MinizPass {
     decomp.init();
-    let mut pass = Pass {
+    let mut pass = MinizPass {
         data: Vec::new(),
-        end: End::Failed,
+        end: End::Failed {
+            too_far_back: false,
+        },
         pos: history,
         from_message: None,
     };
@@ -426,7 +507,9 @@ fn run(
                 chunk = (chunk * 2).min(CHUNK);
                 continue;
             }
-            _ => End::Failed,
+            _ => End::Failed {
+                too_far_back: false,
+            },
         };
         pass.data = buf[start..pass.pos].to_vec();
         return pass;
@@ -435,7 +518,7 @@ fn run(
 
 /// The outcome of [`run`] (the output buffer it was given holds history then output, ending
 /// at `pos`).
-struct Pass {
+struct MinizPass {
     /// New output, at most the cap.
     data: Vec<u8>,
     end: End,
@@ -446,5 +529,13 @@ struct Pass {
     from_message: Option<usize>,
 }
 
+/// The inflater's unit tests (deflate/tests.rs) with the pure-Rust decoder; src/epan/zlib.rs
+/// runs the same tests with zlib.
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+    fn backend() -> Box<dyn Backend> {
+        Box::<Miniz>::default()
+    }
+    include!("deflate/tests.rs");
+}

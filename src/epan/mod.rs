@@ -24,3 +24,4 @@ mod state;
 mod sys;
 mod tap;
 mod tree;
+mod zlib;

@@ -10,6 +10,7 @@
 #include <epan/ftypes/ftypes.h>
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <zlib.h>
 #include <epan/prefs.h>
 #include <epan/prefs-int.h>
 #include <epan/address.h>
@@ -346,4 +347,9 @@ int wsk_tree_has_room(proto_tree *tree, unsigned n)
     if (!tree || !tree->tree_data)
         return 1;
     return tree->tree_data->count + n < prefs.gui_max_tree_items;
+}
+
+int wsk_inflate_init_raw(z_stream *strm)
+{
+    return inflateInit2(strm, -15);
 }

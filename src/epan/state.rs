@@ -20,6 +20,7 @@ use once_cell::sync::Lazy;
 pub use super::pkt::Endpoint;
 use super::pkt::{conv_lookup, dst_endpoint, src_endpoint, visited, Addr, Pinfo};
 use super::sys;
+use super::zlib::Zlib;
 use crate::core::anomaly::Anomaly;
 use crate::core::app::session::{MsgCtx, Session};
 use crate::core::backlog::{Backlog, Kind};
@@ -48,8 +49,9 @@ pub struct Handshake {
 
 pub struct ConnState {
     pub conn: Connection,
-    /// permessage-deflate decompressors [client→server, server→client], made at first use.
-    pub inflaters: Option<Box<[Inflater; 2]>>,
+    /// permessage-deflate decompressors [client→server, server→client], made at first use, and
+    /// whether the handshake negotiated permessage-deflate (false: parameters guessed).
+    pub inflaters: Option<Box<([Inflater; 2], bool)>>,
     pub hs: Handshake,
     pub client: Option<Endpoint>,
     pub server: Option<Endpoint>,
@@ -504,36 +506,44 @@ fn inflate(
     cap: usize,
     is_text: bool,
 ) -> (Option<Vec<u8>>, Vec<Anomaly>) {
-    let params = cs.hs.extensions.as_deref().and_then(deflate::negotiated);
     let midstream = cs.hs.response_frame.is_none();
-    let inflaters = cs.inflaters.get_or_insert_with(|| {
-        let p = params.clone().unwrap_or_default();
-        Box::new([
-            Inflater::new(
-                p.client_no_context_takeover,
-                p.client_max_window_bits,
-                midstream,
-            ),
-            Inflater::new(
-                p.server_no_context_takeover,
-                p.server_max_window_bits,
-                midstream,
-            ),
-        ])
+    let extensions = cs.hs.extensions.as_deref();
+    let state = cs.inflaters.get_or_insert_with(|| {
+        let params = extensions.and_then(deflate::negotiated);
+        let known = params.is_some();
+        let p = params.unwrap_or_default();
+        Box::new((
+            [
+                Inflater::with_backend(
+                    Box::new(Zlib::new()),
+                    p.client_no_context_takeover,
+                    p.client_max_window_bits,
+                    midstream,
+                ),
+                Inflater::with_backend(
+                    Box::new(Zlib::new()),
+                    p.server_no_context_takeover,
+                    p.server_max_window_bits,
+                    midstream,
+                ),
+            ],
+            known,
+        ))
     });
-    let inf = &mut inflaters[match dir {
+    let negotiated = state.1;
+    let inf = &mut state.0[match dir {
         Direction::Client => 0,
         Direction::Server => 1,
     }];
     let out = inf.inflate_message(compressed, cap);
     let mut extra = Vec::new();
-    if params.is_none() {
+    if !negotiated {
         extra.push(Anomaly::CompressedContextUnknown);
     }
     match out.issue {
         Some(InflateIssue::CapReached) => extra.push(Anomaly::DecompressionCapped),
         Some(InflateIssue::Corrupt) => extra.push(Anomaly::DecompressionFailed),
-        Some(InflateIssue::NeedsUnknownContext) if params.is_some() => {
+        Some(InflateIssue::NeedsUnknownContext) if negotiated => {
             extra.push(Anomaly::CompressedContextUnknown);
         }
         Some(InflateIssue::NeedsUnknownContext) | None => {}

@@ -1,4 +1,5 @@
-use super::*;
+// The inflater's tests, included by src/core/deflate.rs (with the pure-Rust decoder) and by
+// src/epan/zlib.rs (with zlib): the including module provides `backend()` and the imports.
 use miniz_oxide::deflate::core::{
     compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
@@ -64,6 +65,10 @@ fn texty(rng: &mut Rng, n: usize) -> Vec<u8> {
     }
     out.truncate(n);
     out
+}
+
+fn inflater(no_context_takeover: bool, bits: Option<u8>, midstream: bool) -> Inflater {
+    Inflater::with_backend(backend(), no_context_takeover, bits, midstream)
 }
 
 fn ok(data: &[u8]) -> Inflated {
@@ -185,7 +190,7 @@ fn negotiated_invalid_values_are_ignored_when_nothing_better() {
 
 #[test]
 fn rfc_7_2_3_1_hello() {
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     assert_eq!(
         inf.inflate_message(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], 1024),
         ok(b"Hello")
@@ -194,19 +199,19 @@ fn rfc_7_2_3_1_hello() {
 
 #[test]
 fn rfc_7_2_3_2_sharing_lz77_window() {
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     let first = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
     let second = [0xf2, 0x00, 0x11, 0x00, 0x00];
     assert_eq!(inf.inflate_message(&first, 1024), ok(b"Hello"));
     assert_eq!(inf.inflate_message(&second, 1024), ok(b"Hello"));
 
     // Without the first message the second one refers to unknown data.
-    let mut fresh = Inflater::new(false, None, false);
+    let mut fresh = inflater(false, None, false);
     assert_eq!(
         fresh.inflate_message(&second, 1024).issue,
         Some(InflateIssue::Corrupt)
     );
-    let mut midstream = Inflater::new(false, None, true);
+    let mut midstream = inflater(false, None, true);
     let got = midstream.inflate_message(&second, 1024);
     assert_eq!(got.issue, Some(InflateIssue::NeedsUnknownContext));
     // A literal 'H', then a 4-byte match reaching 5 bytes back.
@@ -215,7 +220,7 @@ fn rfc_7_2_3_2_sharing_lz77_window() {
 
 #[test]
 fn rfc_7_2_3_3_no_compression() {
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     let msg = [
         0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
     ];
@@ -224,7 +229,7 @@ fn rfc_7_2_3_3_no_compression() {
 
 #[test]
 fn rfc_7_2_3_4_bfinal_set() {
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     let msg = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
     assert_eq!(inf.inflate_message(&msg, 1024), ok(b"Hello"));
     // The window survives a BFINAL message too.
@@ -236,7 +241,7 @@ fn rfc_7_2_3_4_bfinal_set() {
 
 #[test]
 fn rfc_7_2_3_5_two_deflate_blocks() {
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     let msg = [
         0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
     ];
@@ -245,7 +250,7 @@ fn rfc_7_2_3_5_two_deflate_blocks() {
 
 #[test]
 fn rfc_7_2_3_6_empty_message() {
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     assert_eq!(inf.inflate_message(&[0x00], 1024), ok(b""));
     assert_eq!(inf.inflate_message(&[], 1024), ok(b""));
     // Still usable afterwards.
@@ -262,11 +267,11 @@ fn sender_reproduces_rfc_shared_window_bytes() {
     let mut s = Sender::new(false);
     let a = s.message(b"Hello");
     let b = s.message(b"Hello");
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     assert_eq!(inf.inflate_message(&a, 100), ok(b"Hello"));
     assert_eq!(inf.inflate_message(&b, 100), ok(b"Hello"));
     assert_eq!(
-        Inflater::new(false, None, false)
+        inflater(false, None, false)
             .inflate_message(&b, 100)
             .issue,
         Some(InflateIssue::Corrupt)
@@ -296,21 +301,21 @@ fn context_takeover_across_five_messages() {
     // Later messages are much smaller than the first: they refer back.
     assert!(wire[1].len() * 2 < wire[0].len());
 
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     for (m, w) in msgs.iter().zip(&wire) {
         assert_eq!(&inf.inflate_message(w, BIG_CAP), &ok(m));
     }
 
     // Each later message alone: not decodable without its predecessors.
     for w in &wire[1..] {
-        let got = Inflater::new(false, None, false).inflate_message(w, BIG_CAP);
+        let got = inflater(false, None, false).inflate_message(w, BIG_CAP);
         assert_eq!(got.issue, Some(InflateIssue::Corrupt));
-        let got = Inflater::new(false, None, true).inflate_message(w, BIG_CAP);
+        let got = inflater(false, None, true).inflate_message(w, BIG_CAP);
         assert_eq!(got.issue, Some(InflateIssue::NeedsUnknownContext));
     }
 
     // A no_context_takeover inflater cannot decode a context-taking stream.
-    let mut nct = Inflater::new(true, None, false);
+    let mut nct = inflater(true, None, false);
     assert_eq!(nct.inflate_message(&wire[0], BIG_CAP), ok(&msgs[0]));
     assert_eq!(
         nct.inflate_message(&wire[1], BIG_CAP).issue,
@@ -325,18 +330,18 @@ fn no_context_takeover_across_five_messages() {
     let mut s = Sender::new(true);
     let wire: Vec<Vec<u8>> = msgs.iter().map(|m| s.message(m)).collect();
     for midstream in [false, true] {
-        let mut inf = Inflater::new(true, None, midstream);
+        let mut inf = inflater(true, None, midstream);
         for (m, w) in msgs.iter().zip(&wire) {
             assert_eq!(&inf.inflate_message(w, BIG_CAP), &ok(m));
         }
     }
     // Out of order is fine too: every message stands alone.
-    let mut inf = Inflater::new(true, None, false);
+    let mut inf = inflater(true, None, false);
     for i in [4, 2, 0, 3, 1] {
         assert_eq!(inf.inflate_message(&wire[i], BIG_CAP), ok(&msgs[i]));
     }
     // A context-takeover inflater also decodes them (they never refer back).
-    let mut inf = Inflater::new(false, None, true);
+    let mut inf = inflater(false, None, true);
     for (m, w) in msgs.iter().zip(&wire) {
         assert_eq!(&inf.inflate_message(w, BIG_CAP), &ok(m));
     }
@@ -349,7 +354,7 @@ fn midstream_recovers_once_messages_are_self_contained() {
     let b = s.message(b"alpha alpha alpha alpha, beta"); // refers to `a`
     let c = s.message(b"zq"); // too short to refer back
     let d = s.message(b"zq zq zq beta"); // refers to `b` and `c`
-    let mut inf = Inflater::new(false, None, true);
+    let mut inf = inflater(false, None, true);
     // Capture starts at `b`.
     let got = inf.inflate_message(&b, BIG_CAP);
     assert_eq!(got.issue, Some(InflateIssue::NeedsUnknownContext));
@@ -371,7 +376,7 @@ fn midstream_window_becomes_known_after_32k() {
     let second = first[first.len() - 20_000..].to_vec(); // refers back
     let w1 = s.message(&first);
     let w2 = s.message(&second);
-    let mut inf = Inflater::new(false, None, true);
+    let mut inf = inflater(false, None, true);
     assert_eq!(inf.inflate_message(&w1, BIG_CAP), ok(&first));
     assert_eq!(inf.inflate_message(&w2, BIG_CAP), ok(&second));
 }
@@ -382,7 +387,7 @@ fn large_messages_cross_chunk_boundaries_with_context() {
     // with back-references crossing the chunk boundaries and messages.
     let mut rng = Rng(42);
     let mut s = Sender::new(false);
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     for size in [200_000, 70_000, 1, 65_536, 131_073, 5] {
         let m = texty(&mut rng, size);
         let w = s.message(&m);
@@ -397,7 +402,7 @@ fn level_zero_and_best_compression_streams() {
     let mut rng = Rng(9);
     for level in [0, 1, 9] {
         let mut s = Sender::with_level(false, level);
-        let mut inf = Inflater::new(false, Some(15), false);
+        let mut inf = inflater(false, Some(15), false);
         for _ in 0..4 {
             let m = texty(&mut rng, 10_000);
             assert_eq!(inf.inflate_message(&s.message(&m), BIG_CAP), ok(&m));
@@ -413,13 +418,13 @@ fn cap_exact_is_not_reached() {
     let m = vec![b'x'; 1000];
     let w = s.message(&m);
     assert_eq!(
-        Inflater::new(false, None, false).inflate_message(&w, 1000),
+        inflater(false, None, false).inflate_message(&w, 1000),
         ok(&m)
     );
-    let got = Inflater::new(false, None, false).inflate_message(&w, 999);
+    let got = inflater(false, None, false).inflate_message(&w, 999);
     assert_eq!(got.issue, Some(InflateIssue::CapReached));
     assert_eq!(got.data, vec![b'x'; 999]);
-    let got = Inflater::new(false, None, false).inflate_message(&w, 0);
+    let got = inflater(false, None, false).inflate_message(&w, 0);
     assert_eq!(got.issue, Some(InflateIssue::CapReached));
     assert!(got.data.is_empty());
 }
@@ -431,7 +436,7 @@ fn after_cap_reached_context_is_honestly_unknown() {
     let w1 = s.message(&big);
     let w2 = s.message(b"hello world, hello world, and more"); // refers back
     let w3 = s.message(b"QXJ"); // self-contained
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     let got = inf.inflate_message(&w1, 100);
     assert_eq!(got.issue, Some(InflateIssue::CapReached));
     assert_eq!(got.data, big[..100].to_vec());
@@ -445,7 +450,7 @@ fn after_cap_reached_context_is_honestly_unknown() {
     let mut s = Sender::new(true);
     let w1 = s.message(&big);
     let w2 = s.message(b"hello world, hello world, and more");
-    let mut inf = Inflater::new(true, None, false);
+    let mut inf = inflater(true, None, false);
     assert_eq!(
         inf.inflate_message(&w1, 100).issue,
         Some(InflateIssue::CapReached)
@@ -483,7 +488,7 @@ fn zero_bomb(extra: usize) -> (Vec<u8>, usize) {
 #[test]
 fn zero_bomb_construction_is_sound() {
     let (bomb, size) = zero_bomb(1000);
-    let got = Inflater::new(false, None, false).inflate_message(&bomb, BIG_CAP);
+    let got = inflater(false, None, false).inflate_message(&bomb, BIG_CAP);
     assert_eq!(got.issue, None);
     assert_eq!(got.data.len(), size);
     assert!(got.data.iter().all(|&b| b == 0));
@@ -498,7 +503,7 @@ fn deflate_bomb_stops_at_cap_quickly() {
     s.message(&[0u8; 5000]);
 
     let cap = 1 << 20;
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     let start = Instant::now();
     let got = inf.inflate_message(&bomb, cap);
     let elapsed = start.elapsed();
@@ -526,12 +531,12 @@ fn deflate_bomb_stops_at_cap_quickly() {
 #[test]
 fn corrupt_random_bytes() {
     // BTYPE = 11 is reserved: always invalid.
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     let got = inf.inflate_message(&[0x07, 0x12, 0x34], 1024);
     assert_eq!(got.issue, Some(InflateIssue::Corrupt));
     // Stored block with LEN/NLEN mismatch.
     let got =
-        Inflater::new(false, None, false).inflate_message(&[0x00, 0x05, 0x00, 0x00, 0x00], 1024);
+        inflater(false, None, false).inflate_message(&[0x00, 0x05, 0x00, 0x00, 0x00], 1024);
     assert_eq!(got.issue, Some(InflateIssue::Corrupt));
 
     let mut rng = Rng(0xdead);
@@ -539,7 +544,7 @@ fn corrupt_random_bytes() {
     for _ in 0..200 {
         let n = 1 + rng.index(64);
         let junk = rng.bytes(n);
-        let got = Inflater::new(false, None, false).inflate_message(&junk, 4096);
+        let got = inflater(false, None, false).inflate_message(&junk, 4096);
         assert!(got.data.len() <= 4096);
         corrupt += usize::from(got.issue == Some(InflateIssue::Corrupt));
     }
@@ -555,12 +560,12 @@ fn truncated_messages_are_corrupt() {
     let m = texty(&mut rng, 5000);
     let w = Sender::new(false).message(&m);
     for cut in [1, 2, w.len() / 3, w.len() / 2, w.len() - 1] {
-        let got = Inflater::new(false, None, false).inflate_message(&w[..cut], BIG_CAP);
+        let got = inflater(false, None, false).inflate_message(&w[..cut], BIG_CAP);
         assert_eq!(got.issue, Some(InflateIssue::Corrupt), "cut at {cut}");
         assert!(m.starts_with(&got.data), "cut at {cut}: wrong prefix");
     }
     // A stored block cut short.
-    let got = Inflater::new(false, None, false)
+    let got = inflater(false, None, false)
         .inflate_message(&[0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65], 1024);
     assert_eq!(got.issue, Some(InflateIssue::Corrupt));
 }
@@ -570,7 +575,7 @@ fn after_corrupt_message_context_is_unknown() {
     let mut s = Sender::new(false);
     let w1 = s.message(b"Hello Hello");
     let w2 = s.message(b"Hello Hello again");
-    let mut inf = Inflater::new(false, None, false);
+    let mut inf = inflater(false, None, false);
     assert_eq!(
         inf.inflate_message(&[0x07], 1024).issue,
         Some(InflateIssue::Corrupt)
@@ -604,7 +609,7 @@ fn property_random_inputs_never_panic() {
     }
     for round in 0..3000 {
         let cap = [0, 1, 7, 100, 4096, 1 << 20][rng.index(6)];
-        let mut inf = Inflater::new(
+        let mut inf = inflater(
             rng.index(2) == 0,
             Some(8 + rng.index(8) as u8),
             rng.index(2) == 0,
@@ -691,11 +696,11 @@ fn zlib_generated_stream_with_small_window() {
         br#"{"op":"subscribe","channel":"trades","id":2}"#,
         br#"{"op":"unsubscribe","channel":"ticker","id":3}"#,
     ];
-    let mut inf = Inflater::new(false, Some(10), false);
+    let mut inf = inflater(false, Some(10), false);
     for (w, m) in wire.iter().zip(msgs) {
         assert_eq!(inf.inflate_message(&hex(w), 1024), ok(m));
     }
-    let got = Inflater::new(false, Some(10), true).inflate_message(&hex(wire[1]), 1024);
+    let got = inflater(false, Some(10), true).inflate_message(&hex(wire[1]), 1024);
     assert_eq!(got.issue, Some(InflateIssue::NeedsUnknownContext));
     assert!(msgs[1].starts_with(&got.data));
 }
