@@ -21,6 +21,10 @@ use std::ffi::CStr;
 /// zlib's message for a distance beyond the window (inflate.c and inffast.c).
 const TOO_FAR_BACK: &[u8] = b"invalid distance too far back";
 
+/// The largest first allocation for a message's output (larger ones grow by doubling): a
+/// guess from a high ratio must not reserve the whole cap for every message.
+const MAX_GUESS: usize = 1 << 20;
+
 /// Size classes of [`Zlib::ratio`]: compressed lengths 2^0 .. 2^23 and above.
 const RATIO_CLASSES: usize = 24;
 
@@ -128,7 +132,7 @@ impl Backend for Zlib {
             .len()
             .saturating_mul(usize::from(self.ratio[ratio_class(compressed.len())]))
             .saturating_add(64)
-            .max(256)
+            .clamp(256, MAX_GUESS)
             .min(limit);
         let mut data: Vec<u8> = Vec::with_capacity(guess);
         let mut from_message = None;
