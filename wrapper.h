@@ -31,10 +31,14 @@ struct wsk_pdu_ctx {
     int have_conv;
     guint32 conv;
 };
-int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version);
+/* The frame's bytes from the packet's innermost IP header on (found through the network-layer
+ * source address, which points into them): the header's offset in the frame and how many captured
+ * bytes follow it; NULL when the address is not an IP address in the frame's bytes. */
+const guint8 *wsk_ip_header(packet_info *pinfo, tvbuff_t *frame, guint *at, guint *avail);
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i);
 int wsk_layers_have(packet_info *pinfo, int proto);
 int wsk_proto_enabled(int proto);
+int wsk_protos_enabled(int a, int b);
 void wsk_http_ports_forget(void);
 int wsk_referenced(proto_tree *tree, int hf);
 const char *wsk_set_current_proto(packet_info *pinfo, int proto);

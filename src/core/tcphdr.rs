@@ -23,10 +23,6 @@ fn u16_at(b: &[u8], i: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
 }
 
-fn u32_at(b: &[u8], i: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?))
-}
-
 /// `ip` starts with an IP header (version 4 or 6) and holds at least its headers and the TCP
 /// header (more is fine). `captured` is how many bytes of the IP packet the capture holds, used
 /// when the length fields say 0 (segmentation offload, jumbograms). `None` when it is not an
@@ -34,11 +30,13 @@ fn u32_at(b: &[u8], i: usize) -> Option<u32> {
 pub fn parse(ip: &[u8], captured: usize) -> Option<TcpHeader> {
     let (tcp_off, ip_payload_len) = match ip.first()? >> 4 {
         4 => {
-            let ihl = (*ip.first()? & 0x0f) as usize * 4;
-            let total = u16_at(ip, 2)? as usize;
-            let frag = u16_at(ip, 6)?;
+            // The fixed header, bounds-checked once (shorter bytes cannot hold a TCP header).
+            let h: &[u8; 20] = ip.get(..20)?.try_into().ok()?;
+            let ihl = (h[0] & 0x0f) as usize * 4;
+            let total = u16::from_be_bytes([h[2], h[3]]) as usize;
+            let frag = u16::from_be_bytes([h[6], h[7]]);
             // RFC 791: a fragment (MF set or an offset) does not start with our TCP header.
-            if ihl < 20 || *ip.get(9)? != 6 || frag & 0x3fff != 0 {
+            if ihl < 20 || h[9] != 6 || frag & 0x3fff != 0 {
                 return None;
             }
             // Total length 0: a segment captured before segmentation offload split it.
@@ -82,16 +80,18 @@ pub fn parse(ip: &[u8], captured: usize) -> Option<TcpHeader> {
         }
         _ => return None,
     };
-    let t = ip.get(tcp_off..)?;
-    let doff = (*t.get(12)? >> 4) as usize * 4;
-    if doff < 20 || t.len() < 20 {
+    // The fixed TCP header, bounds-checked once.
+    let t: &[u8; 20] = ip.get(tcp_off..)?.get(..20)?.try_into().ok()?;
+    let doff = (t[12] >> 4) as usize * 4;
+    if doff < 20 {
         return None;
     }
+    let u32_at = |i: usize| u32::from_be_bytes([t[i], t[i + 1], t[i + 2], t[i + 3]]);
     Some(TcpHeader {
-        src_port: u16_at(t, 0)?,
-        dst_port: u16_at(t, 2)?,
-        seq: u32_at(t, 4)?,
-        ack: u32_at(t, 8)?,
+        src_port: u16::from_be_bytes([t[0], t[1]]),
+        dst_port: u16::from_be_bytes([t[2], t[3]]),
+        seq: u32_at(4),
+        ack: u32_at(8),
         flags: (u16::from(t[12] & 1) << 8) | u16::from(t[13]),
         payload_offset: tcp_off + doff,
         payload_len: ip_payload_len.checked_sub(doff)? as u32,

@@ -106,6 +106,28 @@ pub(super) unsafe fn learn(pinfo: Pinfo, known: Option<&Segment>) {
     }
 }
 
+/// The postdissector's call of [`learn`]: the last look at this frame's bytes on the first pass.
+/// A frame whose TCP payload cannot begin a handshake message and that has no other data source
+/// is passed by without the walk over its layers and the lock (`learn` would find nothing in it;
+/// marking it learnt changes nothing, as no later call sees this frame on the first pass).
+pub(super) unsafe fn learn_last(pinfo: Pinfo, known: Option<&Segment>) {
+    // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
+    // to the entry point; offsets handed on are checked against the captured length first.
+    unsafe {
+        if visited(pinfo) {
+            return;
+        }
+        if let Some(seg) = known {
+            if (seg.payload_captured < 16 || !http::could_start(seg.head()))
+                && sys::wsk_data_source(pinfo, 1).is_null()
+            {
+                return;
+            }
+        }
+        learn(pinfo, known);
+    }
+}
+
 /// On the first FIN/RST of a WebSocket connection: how it ended. A Close answered after the
 /// closer's FIN is known only once the capture has been read on: the first pass says that the
 /// answer may still come, a revisit says what happened.

@@ -47,9 +47,9 @@ pub unsafe fn feed_tcp(pinfo: Pinfo) -> Option<(TcpSegment, Option<u32>)> {
             return None;
         }
         let frame = (*pinfo).num;
-        if state::capture().ka.last_fed >= frame {
-            return None;
-        }
+        // Read before the lock is taken (once, below): a frame offered twice (see `last_fed`) is
+        // read twice, which is rare (one-byte segments of WebSocket connections) and gives the
+        // same segment and connection.
         let tcp = tcp_segment(pinfo, frame_tvb(pinfo))?;
         let syn = tcp.hdr.flags & u16::from(F_SYN) != 0;
         let conv = if syn {
@@ -91,7 +91,10 @@ pub unsafe fn feed_tcp(pinfo: Pinfo) -> Option<(TcpSegment, Option<u32>)> {
         };
         let evs = tr.on_tcp(&seg);
         // A RST/FIN after unanswered probes carries a verdict without being a keep-alive event.
-        if !evs.is_empty() || tr.verdict(frame).is_some() {
+        // (The verdict is asked of RST/FIN segments only: any other frame with a verdict, a probe
+        // or an application ping, has its events stored already.)
+        if !evs.is_empty() || (flags & u16::from(F_FIN | F_RST) != 0 && tr.verdict(frame).is_some())
+        {
             ka.events
                 .entry(frame)
                 .or_insert_with(|| (conv, Vec::new()))

@@ -7,6 +7,7 @@ use std::ptr;
 
 use super::ids::hf;
 use super::sys;
+use crate::core::http::PEEK;
 use crate::core::tcphdr::{self, TcpHeader};
 use crate::fields::F;
 
@@ -35,11 +36,21 @@ impl Addr {
     pub fn new(b: &[u8]) -> Addr {
         let n = b.len().min(16);
         let mut bytes = [0u8; 16];
-        bytes[..n].copy_from_slice(&b[..n]);
+        // IPv4 and IPv6 (every TCP packet) without a call to memcpy.
+        match n {
+            4 => bytes[..4].copy_from_slice(&b[..4]),
+            16 => bytes.copy_from_slice(&b[..16]),
+            _ => bytes[..n].copy_from_slice(&b[..n]),
+        }
         Addr {
             len: n as u8,
             bytes,
         }
+    }
+
+    /// A total order for canonical keys (not the order of the addresses as numbers).
+    pub fn rank(&self) -> (u128, u8) {
+        (u128::from_ne_bytes(self.bytes), self.len)
     }
 }
 
@@ -187,6 +198,16 @@ pub(super) struct Segment {
     /// Offset of the TCP payload in the frame's bytes, and how much of it was captured.
     pub payload_at: usize,
     pub payload_captured: usize,
+    /// The payload's first bytes (as many as were captured, up to `http::PEEK`): enough to tell
+    /// whether it could begin a handshake message without reading the tvb again.
+    pub payload_head: [u8; PEEK],
+}
+
+impl Segment {
+    /// The captured part of [`Segment::payload_head`].
+    pub fn head(&self) -> &[u8] {
+        &self.payload_head[..self.payload_captured.min(PEEK)]
+    }
 }
 
 /// The frame's own bytes (data source 0), whichever tvb of the packet a callback was given.
@@ -205,28 +226,41 @@ pub(super) unsafe fn tcp_segment(pinfo: Pinfo, frame: Tvb) -> Option<Segment> {
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
-        if frame.is_null() || (*pinfo).ptype != sys::port_type_PT_TCP {
+        if (*pinfo).ptype != sys::port_type_PT_TCP {
             return None;
         }
-        let mut version: c_int = 0;
-        let at = sys::wsk_net_src_offset(pinfo, frame, &mut version);
-        if at < 0 {
+        let (mut at, mut avail): (c_uint, c_uint) = (0, 0);
+        let p = sys::wsk_ip_header(pinfo, frame, &mut at, &mut avail);
+        if p.is_null() {
             return None;
         }
-        let ip_at = (at as usize).checked_sub(if version == 4 { 12 } else { 8 })?;
-        let cap = sys::tvb_captured_length(frame) as usize;
-        let head = captured(frame, ip_at, 512);
-        let hdr = tcphdr::parse(head, cap - ip_at)?;
+        let (ip_at, avail) = (at as usize, avail as usize);
+        // SAFETY: wsk_ip_header returned a pointer to `avail` captured bytes of the frame's tvb,
+        // which live as long as the packet's dissection; the slice does not outlive this call.
+        let ip = std::slice::from_raw_parts(p, avail);
+        let hdr = tcphdr::parse(&ip[..avail.min(512)], avail)?;
         if u32::from(hdr.src_port) != (*pinfo).srcport
             || u32::from(hdr.dst_port) != (*pinfo).destport
         {
             return None;
         }
-        let payload_at = ip_at + hdr.payload_offset;
+        let payload_captured = avail
+            .saturating_sub(hdr.payload_offset)
+            .min(hdr.payload_len as usize);
+        let mut payload_head = [0u8; PEEK];
+        let n = payload_captured.min(PEEK);
+        if let Some(head) = ip.get(hdr.payload_offset..hdr.payload_offset + n) {
+            // A whole head (most segments) is copied without a call to memcpy.
+            match head.try_into() {
+                Ok(whole) => payload_head = whole,
+                Err(_) => payload_head[..n].copy_from_slice(head),
+            }
+        }
         Some(Segment {
             hdr,
-            payload_at,
-            payload_captured: cap.saturating_sub(payload_at).min(hdr.payload_len as usize),
+            payload_at: ip_at + hdr.payload_offset,
+            payload_captured,
+            payload_head,
         })
     }
 }
@@ -315,10 +349,11 @@ pub(super) unsafe fn layers_have(pinfo: Pinfo, proto: c_int) -> bool {
     unsafe { proto >= 0 && sys::wsk_layers_have(pinfo, proto) != 0 }
 }
 
-/// Is protocol `proto` (an id; -1 when not registered) enabled?
-pub(super) unsafe fn proto_enabled(proto: c_int) -> bool {
-    // SAFETY: looks up a registered protocol by id; no packet data involved.
-    unsafe { sys::wsk_proto_enabled(proto) != 0 }
+/// Are protocols `a` and `b` (ids; -1 when not registered) enabled?
+pub(super) unsafe fn protos_enabled(a: c_int, b: c_int) -> (bool, bool) {
+    // SAFETY: looks up registered protocols by id; no packet data involved.
+    let bits = unsafe { sys::wsk_protos_enabled(a, b) };
+    (bits & 1 != 0, bits & 2 != 0)
 }
 
 /// Does anyone need field `hf` in this tree: a visible tree (every field), a filter, a `-e` field,

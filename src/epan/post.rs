@@ -7,8 +7,8 @@ use std::os::raw::c_int;
 
 use super::guard::guard;
 use super::ids::{proto_ka, proto_ws};
-use super::pkt::{proto_enabled, Pinfo, Tree, Tvb};
-use super::{handshake, keepalive, sys};
+use super::pkt::{protos_enabled, Pinfo, Tree, Tvb};
+use super::{handshake, keepalive, state, sys};
 
 /// Protocol `ws`: the handshake on the 101 response and how a connection ended on its first
 /// FIN/RST. Protocol `keepalive`: probes, ACKs, pings and pongs of this packet. The TCP segment is
@@ -21,28 +21,34 @@ pub unsafe extern "C" fn postdissect(
 ) -> c_int {
     // SAFETY: Wireshark passes the frame's live tvb, pinfo and tree to postdissectors.
     guard("postdissect", 0, || unsafe {
-        let ws = proto_enabled(proto_ws());
-        let ka = proto_enabled(proto_ka());
+        let (ws, ka) = protos_enabled(proto_ws(), proto_ka());
+        if !ws && !ka {
+            return 0;
+        }
         // TCP's segment: keep-alive analysis, and the FIN/RST that ends a WebSocket connection.
         // (The segment's header and connection, once read, serve the mid-stream feed too.)
-        let tcp = if ws || ka {
-            keepalive::feed_tcp(pinfo)
-        } else {
-            None
-        };
+        let tcp = keepalive::feed_tcp(pinfo);
         if ws {
-            handshake::learn(pinfo, tcp.as_ref().map(|t| &t.0));
+            handshake::learn_last(pinfo, tcp.as_ref().map(|t| &t.0));
             // A connection on a port HTTP owns whose segments HTTP could not read: mid-stream
             // detection (first pass).
             super::midstream::feed_from_http(pinfo, tcp);
+        }
+        // What the first pass stored for this frame, looked at once (most frames have nothing).
+        let shown = state::capture().shown((*pinfo).num);
+        if ws && (shown.end || shown.handshake) {
             // Expert infos are attributed to the protocol named in pinfo (epan names the handle's
             // protocol, and this handle has none).
             let old = sys::wsk_set_current_proto(pinfo, proto_ws());
-            handshake::show_end(tvb, pinfo, tree);
-            handshake::show(tvb, pinfo, tree);
+            if shown.end {
+                handshake::show_end(tvb, pinfo, tree);
+            }
+            if shown.handshake {
+                handshake::show(tvb, pinfo, tree);
+            }
             sys::wsk_restore_current_proto(pinfo, old);
         }
-        if ka {
+        if ka && shown.keepalive {
             let old = sys::wsk_set_current_proto(pinfo, proto_ka());
             keepalive::show(tvb, pinfo, tree);
             sys::wsk_restore_current_proto(pinfo, old);

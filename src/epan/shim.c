@@ -253,25 +253,29 @@ int wsk_heur_name_taken(const char *internal_name)
     return find_heur_dissector_by_unique_short_name(internal_name) != NULL;
 }
 
-/* Where the network-layer source address (IPv4 or IPv6, set by the innermost IP layer) lies within
- * the frame's bytes: its offset, with *version set to 4 or 6; -1 when it is not an IP address or
- * not in `frame` (e.g. reassembled from fragments). The IP header starts 12 (IPv4) or 8 (IPv6)
- * bytes before it. */
-int wsk_net_src_offset(packet_info *pinfo, tvbuff_t *frame, int *version)
+/* The innermost IP header in the frame's bytes, found through the network-layer source address
+ * (IPv4 or IPv6, set by the innermost IP layer), which lies 12 (IPv4) or 8 (IPv6) bytes into it:
+ * a pointer to it, its offset in `frame` and the captured bytes from there; NULL when the address
+ * is not an IP address or not in `frame` (e.g. reassembled from fragments). One look at the tvb
+ * for every TCP segment the postdissector reads. */
+const guint8 *wsk_ip_header(packet_info *pinfo, tvbuff_t *frame, guint *at, guint *avail)
 {
     const address *a = &pinfo->net_src;
     if (!frame || !a->data || (a->type != AT_IPv4 && a->type != AT_IPv6))
-        return -1;
+        return NULL;
     guint cap = tvb_captured_length(frame);
     if (cap == 0)
-        return -1;
+        return NULL;
     /* The whole captured range: tvb_get_ptr cannot throw. */
-    uintptr_t base = (uintptr_t)tvb_get_ptr(frame, 0, (gint)cap);
-    uintptr_t p = (uintptr_t)a->data;
-    if (p < base || p + (guint)a->len > base + cap)
-        return -1;
-    *version = a->type == AT_IPv4 ? 4 : 6;
-    return (int)(p - base);
+    const guint8 *base = tvb_get_ptr(frame, 0, (gint)cap);
+    uintptr_t b = (uintptr_t)base, p = (uintptr_t)a->data;
+    /* The source address is 12 bytes into an IPv4 header, 8 into an IPv6 one. */
+    uintptr_t back = a->type == AT_IPv4 ? 12 : 8;
+    if (p < b + back || p + (guint)a->len > b + cap)
+        return NULL;
+    *at = (guint)(p - back - b);
+    *avail = cap - *at;
+    return base + *at;
 }
 
 /* Is protocol id `proto` one of the packet's layers (pinfo->layers holds the ids)? Cheaper than
@@ -300,15 +304,45 @@ void wsk_info_append(packet_info *pinfo, const char *str)
         col_append_lstr(pinfo->cinfo, COL_INFO, str, COL_ADD_LSTR_TERMINATOR);
 }
 
+/* A registered protocol by id, looked up once (the postdissector asks for two protocols on every
+ * packet): a protocol's protocol_t and short name never change once it is registered. Its
+ * enabled state does change (Enabled Protocols, --disable-protocol), so that is read each time. */
+struct wsk_protocol {
+    int id;
+    protocol_t *p;
+    const char *short_name;
+};
+
+static const struct wsk_protocol *wsk_protocol(int proto)
+{
+    static struct wsk_protocol known[4];
+    static int n = 0;
+    if (proto < 0)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        if (known[i].id == proto)
+            return &known[i];
+    protocol_t *p = find_protocol_by_id(proto);
+    if (!p)
+        return NULL;
+    /* Past the few ids kept: looked up every time, in a slot of its own. */
+    static struct wsk_protocol other;
+    struct wsk_protocol *k = n < (int)G_N_ELEMENTS(known) ? &known[n++] : &other;
+    k->id = proto;
+    k->p = p;
+    k->short_name = proto_get_protocol_short_name(p);
+    return k;
+}
+
 /* Name protocol `proto` as the one dissecting (expert infos and exceptions are attributed to
  * pinfo->current_proto, which call_dissector sets for a handle's protocol: the postdissector's
  * handle has none). Returns the previous value for wsk_restore_current_proto. */
 const char *wsk_set_current_proto(packet_info *pinfo, int proto)
 {
     const char *old = pinfo->current_proto;
-    protocol_t *p = proto >= 0 ? find_protocol_by_id(proto) : NULL;
-    if (p)
-        pinfo->current_proto = proto_get_protocol_short_name(p);
+    const struct wsk_protocol *p = wsk_protocol(proto);
+    if (p && p->p)
+        pinfo->current_proto = p->short_name;
     return old;
 }
 
@@ -327,10 +361,15 @@ int wsk_referenced(proto_tree *tree, int hf)
 /* Is protocol `proto` registered and enabled (Analyze > Enabled Protocols, --disable-protocol)? */
 int wsk_proto_enabled(int proto)
 {
-    if (proto < 0)
-        return 0;
-    protocol_t *p = find_protocol_by_id(proto);
-    return p && proto_is_protocol_enabled(p);
+    const struct wsk_protocol *p = wsk_protocol(proto);
+    return p && p->p && proto_is_protocol_enabled(p->p);
+}
+
+/* Are protocols `a` and `b` enabled (bit 0: `a`, bit 1: `b`)? The postdissector's question on
+ * every packet, in one call. */
+int wsk_protos_enabled(int a, int b)
+{
+    return wsk_proto_enabled(a) | wsk_proto_enabled(b) << 1;
 }
 
 /* The packet's data source number `i` (0 is the frame itself), or NULL. */

@@ -358,6 +358,28 @@ pub struct Capture {
     pub resync: ResyncStore,
 }
 
+/// Which of the postdissector's items the first pass stored for a frame.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shown {
+    /// How a WebSocket connection ended (its first FIN/RST).
+    pub end: bool,
+    /// The handshake (a 101 response).
+    pub handshake: bool,
+    /// Keep-alive events or a verdict.
+    pub keepalive: bool,
+}
+
+impl Capture {
+    /// What the postdissector shows on `frame`: one look for all three (most frames have none).
+    pub fn shown(&self, frame: u32) -> Shown {
+        Shown {
+            end: self.ws.ends.contains_key(&frame),
+            handshake: self.ws.handshakes.contains_key(&frame),
+            keepalive: self.ka.events.contains_key(&frame),
+        }
+    }
+}
+
 static CAPTURE: Lazy<Mutex<Capture>> = Lazy::new(|| Mutex::new(Capture::default()));
 
 /// The capture's state; a panic elsewhere while it was held does not make it unusable. Never
@@ -588,6 +610,9 @@ struct ConvKey {
 #[derive(Default)]
 pub struct Convs {
     epochs: HashMap<ConvKey, Vec<(u32, u32)>, FxBuild>,
+    /// The last answer from `epochs`: (key, first frame, first frame after, index) of the epoch.
+    /// Consecutive packets are mostly of one connection; forgotten whenever `epochs` changes.
+    last: Option<(ConvKey, u32, u32, u32)>,
 }
 
 static CONVS: Lazy<Mutex<Convs>> = Lazy::new(|| Mutex::new(Convs::default()));
@@ -600,10 +625,35 @@ unsafe fn conv_key(pinfo: Pinfo) -> ConvKey {
     // SAFETY: the caller's contract: the live packet.
     let (a, b) = unsafe { (src_endpoint(pinfo), dst_endpoint(pinfo)) };
     let (a, b) = ((a.addr, a.port), (b.addr, b.port));
-    if (&*a.0, a.1) <= (&*b.0, b.1) {
+    if (a.0.rank(), a.1) <= (b.0.rank(), b.1) {
         ConvKey { lo: a, hi: b }
     } else {
         ConvKey { lo: b, hi: a }
+    }
+}
+
+impl Convs {
+    /// The index of the epoch that holds `frame`, from what the first pass learnt.
+    fn find(&mut self, key: &ConvKey, frame: u32) -> Option<u32> {
+        if let Some((k, from, until, idx)) = &self.last {
+            if k == key && *from <= frame && frame < *until {
+                return Some(*idx);
+            }
+        }
+        let ep = self.epochs.get(key)?;
+        let i = ep.iter().rposition(|(first, _)| *first <= frame)?;
+        // Later epochs begin later (the first pass appends in capture order); `min` keeps the
+        // answer right even if one did not.
+        let until = ep[i + 1..].iter().map(|e| e.0).min().unwrap_or(u32::MAX);
+        let (from, idx) = ep[i];
+        self.last = Some((*key, from, until, idx));
+        Some(idx)
+    }
+
+    /// The epochs of `key`, to be changed (the remembered answer is forgotten).
+    fn epochs_mut(&mut self, key: ConvKey) -> &mut Vec<(u32, u32)> {
+        self.last = None;
+        self.epochs.entry(key).or_default()
     }
 }
 
@@ -617,15 +667,13 @@ pub unsafe fn conv_index(pinfo: Pinfo, create: bool) -> Option<u32> {
         }
         let key = conv_key(pinfo);
         let frame = (*pinfo).num;
-        if let Some(ep) = convs().epochs.get(&key) {
-            if let Some(&(_, idx)) = ep.iter().rev().find(|(first, _)| *first <= frame) {
-                return Some(idx);
-            }
+        if let Some(idx) = convs().find(&key, frame) {
+            return Some(idx);
         }
         let idx = conv_lookup(pinfo, create)?;
         if !visited(pinfo) {
             let mut c = convs();
-            let ep = c.epochs.entry(key).or_default();
+            let ep = c.epochs_mut(key);
             if ep.last().is_none_or(|&(_, last)| last != idx) {
                 ep.push((frame, idx));
             }
@@ -647,7 +695,7 @@ pub unsafe fn conv_after_syn(pinfo: Pinfo) -> Option<u32> {
         let key = conv_key(pinfo);
         let frame = (*pinfo).num;
         let mut c = convs();
-        let ep = c.epochs.entry(key).or_default();
+        let ep = c.epochs_mut(key);
         match ep.last() {
             Some(&(_, last)) if last == idx => {}
             Some(_) => ep.push((frame.saturating_add(1), idx)),
