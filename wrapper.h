@@ -37,7 +37,6 @@ struct wsk_pdu_ctx {
 const guint8 *wsk_ip_header(packet_info *pinfo, tvbuff_t *frame, guint *at, guint *avail);
 tvbuff_t *wsk_data_source(packet_info *pinfo, int i);
 int wsk_layers_have(packet_info *pinfo, int proto);
-int wsk_proto_enabled(int proto);
 int wsk_protos_enabled(int a, int b);
 void wsk_http_ports_forget(void);
 int wsk_referenced(proto_tree *tree, int hf);

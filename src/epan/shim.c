@@ -359,7 +359,7 @@ int wsk_referenced(proto_tree *tree, int hf)
 }
 
 /* Is protocol `proto` registered and enabled (Analyze > Enabled Protocols, --disable-protocol)? */
-int wsk_proto_enabled(int proto)
+static int wsk_proto_enabled(int proto)
 {
     const struct wsk_protocol *p = wsk_protocol(proto);
     return p && p->p && proto_is_protocol_enabled(p->p);
