@@ -5,21 +5,24 @@ export ROOT
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# apt_install PKG...: install Debian packages (sudo when not root; no setuid dumpcap question).
+apt_install() {
+  local sudo=()
+  say "installing: $*"
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo[@]}" debconf-set-selections
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # Install the Debian packages the build and the tests need, when missing.
 ensure_deps() {
-  local pkgs=(tshark libwireshark-dev wireshark-dev libclang-dev clang pkg-config libglib2.0-dev valgrind debootstrap)
+  local pkgs=(tshark libwireshark-dev wireshark-dev libclang-dev clang pkg-config libglib2.0-dev zlib1g-dev valgrind debootstrap)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing: ${missing[*]}"
-    local sudo=()
-    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-    echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo[@]}" debconf-set-selections
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   if ! command -v cargo >/dev/null; then
     echo "cargo not found: install Rust with rustup (https://rustup.rs), then run this again" >&2
     exit 1

@@ -29,7 +29,7 @@
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 
 # need_tools TOOL...: as root, with every TOOL on PATH; a missing one is installed from its
-# Debian package (the same way ensure_deps installs the build's packages).
+# Debian package (apt_install, as ensure_deps does for the build's packages).
 need_tools() {
   local t pkg missing=()
   [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, dumpcap)"
@@ -46,11 +46,7 @@ need_tools() {
     missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
-    say "installing: ${missing[*]}"
-    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-    env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-      || die "could not install: ${missing[*]}"
+    apt_install "${missing[@]}" || die "could not install: ${missing[*]}"
   fi
   for t in "$@"; do command -v "$t" >/dev/null || die "missing tool: $t"; done
 }
