@@ -529,6 +529,10 @@ struct MinizPass {
     from_message: Option<usize>,
 }
 
+#[cfg(test)]
+#[path = "deflate/negotiation_tests.rs"]
+mod negotiation_tests;
+
 /// The inflater's unit tests (deflate/tests.rs) with the pure-Rust decoder; src/epan/zlib.rs
 /// runs the same tests with zlib.
 #[cfg(test)]

@@ -139,13 +139,7 @@ impl Backend for Zlib {
         for (phase, bytes) in [compressed, &SYNC_TAIL[..]].into_iter().enumerate() {
             let mut input = bytes;
             loop {
-                if data.len() >= limit {
-                    return Pass {
-                        data,
-                        end: End::Cap,
-                        from_message,
-                    };
-                }
+                // Here data.len() <= cap (a step past the cap returns at once): room >= 1.
                 if data.capacity() == data.len() {
                     let more = data.len().max(4096).min(limit - data.len());
                     data.reserve_exact(more);
