@@ -75,6 +75,54 @@ fn a_big_frame_spread_over_segments_before_the_decision_is_shown_whole_on_a_seco
 }
 
 #[test]
+fn a_reassembly_another_heuristic_began_inside_the_stream_does_not_hide_the_connection() {
+    if tshark().is_none() {
+        return;
+    }
+    // Loopback, cut inside a 81,381-byte server frame (tests/captures/CUTS.md): LBMSRS's heuristic
+    // (127.0.0.1 only, on by default) reads a 24-bit length from inside a frame in frame 4 and has
+    // TCP hold the client's bytes for a PDU that never completes. The postdissector feeds the held
+    // segments to the detector, which decides in frame 125; the held reassembly is then given up.
+    // One pass: from the deciding segment, numbered as -2.
+    assert_eq!(
+        rows("m_cut_lbmsrs.pcapng", &[]),
+        [
+            "125 2|1 59910|2 server|server 3|4",
+            "170 2 62797 server 5",
+            "196 2|1 35569|114 server|server 6|7",
+        ]
+    );
+    // -2: every frame whose header is in the capture, as the whole capture shows them (packets
+    // 4,550 to 4,749 of bulk_mtu1500: the same frames in the same packets, and no other).
+    assert_eq!(
+        rows("m_cut_lbmsrs.pcapng", &["-2"]),
+        [
+            "51 2 25715 client 1",
+            "60 1|1 24|106 server|server 1|2",
+            "125 2|1 59910|2 server|server 3|4",
+            "170 2 62797 server 5",
+            "196 2|1 35569|114 server|server 6|7",
+        ]
+    );
+    // The client's bytes from frame 4 on are no longer held for LBMSRS: up to frame 33 they are
+    // the rest of a frame begun before the capture, then the start of the frame shown in 51.
+    let info = texts(
+        "m_cut_lbmsrs.pcapng",
+        "frame.number == 4 || frame.number == 33",
+        "_ws.col.Info",
+    );
+    assert_eq!(info.len(), 2, "{info:?}");
+    assert!(
+        info[0].contains("[continuation of a frame begun before the capture, 1448 bytes]"),
+        "{info:?}"
+    );
+    assert!(
+        info[1].contains("[start of a frame shown later, 711 bytes]"),
+        "{info:?}"
+    );
+}
+
+#[test]
 fn a_short_connection_is_found_from_its_first_frame() {
     if tshark().is_none() {
         return;

@@ -135,6 +135,7 @@ captures! {
     m_close_then_fin_lws: "m_close_then_fin_lws.pcapng",
     m_cut_after_request: "m_cut_after_request.pcapng",
     m_cut_big: "m_cut_big.pcapng",
+    m_cut_lbmsrs: "m_cut_lbmsrs.pcapng",
     m_cut_short_lws: "m_cut_short_lws.pcapng",
     m_deflate_node_frag: "m_deflate_node_frag.pcapng",
     m_deflate_py: "m_deflate_py.pcapng",

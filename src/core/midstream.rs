@@ -749,11 +749,14 @@ struct DirState {
     seg_seq: u32,
     /// Sequence number of the first header of the current chain (while synced).
     start_seq: Option<u32>,
+    /// Once the connection is WebSocket with a known client: whether this direction's frames
+    /// must be masked (RFC 6455 §5.1), for a direction still looking for its sync.
+    want_mask: Option<bool>,
 }
 
 impl DirState {
     fn masked(&self) -> Option<bool> {
-        self.chain.and_then(|c| c.masked)
+        self.chain.and_then(|c| c.masked).or(self.want_mask)
     }
 
     fn unsync(&mut self) {
@@ -863,7 +866,7 @@ impl DirState {
             start,
             chain,
             mut others,
-        } = find_sync(seg, None, 1)
+        } = find_sync(seg, self.want_mask, 1)
         {
             others.insert(0, (start, chain));
             self.add_alts(seg, &others, true);
@@ -1192,8 +1195,7 @@ impl Detector {
                         if (frames >= MIN_FRAMES_TWO_DIRS && cont >= MIN_CONT_TWO_DIRS)
                             || short_connection(a, b)
                         {
-                            self.verdict = Verdict::WebSocket;
-                            self.client = Some(if ma { Dir::A } else { Dir::B });
+                            self.set_websocket(Some(if ma { Dir::A } else { Dir::B }));
                             return;
                         }
                     }
@@ -1215,14 +1217,14 @@ impl Detector {
                         && d.cont >= MIN_CONT_ONE_DIR
                         && d.ev.data_frames >= 1
                     {
-                        self.verdict = Verdict::WebSocket;
                         // The masking side is the client; an unmasked
                         // direction is the server, so the other is the client.
-                        self.client = match d.masked() {
+                        let client = match d.masked() {
                             Some(true) => Some(dir),
                             Some(false) => Some(dir.other()),
                             None => None,
                         };
+                        self.set_websocket(client);
                         return;
                     }
                 }
@@ -1231,6 +1233,18 @@ impl Detector {
         }
         if self.segments >= MAX_SEGMENTS {
             self.verdict = Verdict::NotWebSocket;
+        }
+    }
+
+    /// The verdict is WebSocket: from now on a direction looking for its sync accepts only chains
+    /// masked as its side must be (the client masks, the server does not).
+    fn set_websocket(&mut self, client: Option<Dir>) {
+        self.verdict = Verdict::WebSocket;
+        self.client = client;
+        if let Some(c) = client {
+            for d in [Dir::A, Dir::B] {
+                self.dirs[d.idx()].want_mask = Some(d == c);
+            }
         }
     }
 

@@ -9,6 +9,7 @@
 //! A frame that spans segments before the decision cannot be reassembled by TCP on a revisit
 //! (those segments were not ours on the first pass): its bytes are kept and it is shown, from
 //! them, in the segment where it ends. Every later frame goes through `tcp_dissect_pdus`.
+use std::os::raw::c_int;
 use std::sync::Arc;
 
 use super::ids::{PREF_MAX_INFLATE, PREF_MAX_MESSAGE};
@@ -70,23 +71,31 @@ pub unsafe fn heuristic(
     unsafe { feed(pinfo, conv, src, dst, seq, len, payload, false) }
 }
 
-/// The postdissector, first pass: a segment of a connection on a port HTTP owns, which TCP gave
-/// to HTTP (so TCP's heuristics never saw it; HTTP returns "taken" even when it shows nothing). It is fed like a heuristic's
-/// segment, from the frame's bytes, as long as HTTP left every segment of the connection alone
-/// (first byte not printable: HTTP shows nothing and reassembles nothing); a segment HTTP parses
-/// as text makes the connection HTTP's for good. Once WebSocket, the connection is claimed from its
-/// first frame with something to show; the deciding segment itself was HTTP's on this pass, so
-/// one pass shows the connection from the next segment (`-2` and the GUI from the first frame
-/// boundary, as elsewhere).
-pub unsafe fn feed_from_http(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
+/// The postdissector, first pass: a segment of a connection being watched that TCP's heuristics
+/// (ours among them) were not offered, so `heuristic` did not feed it. Two cases:
+///
+/// * a port HTTP owns: TCP gave the segment to HTTP (HTTP returns "taken" even when it shows
+///   nothing). It is fed, from the frame's bytes, as long as HTTP left every segment of the
+///   connection alone (first byte not printable: HTTP shows nothing and reassembles nothing); a
+///   segment HTTP parses as text makes the connection HTTP's for good;
+/// * elsewhere: another dissector took the segment, or TCP held it for a PDU another dissector
+///   asked it to reassemble (a heuristic that read a length from bytes inside a WebSocket frame:
+///   LBMSRS on loopback captures, whose 24-bit lengths can hold the rest of a direction). It is fed
+///   the same way, so the detector sees the whole byte stream; when the connection is claimed,
+///   such a reassembly is given up (`wsk_tcp_release_pdus`) and TCP hands the bytes to us.
+///
+/// Once WebSocket, the connection is claimed from its first frame with something to show; the
+/// deciding segment itself was someone else's on this pass, so one pass shows the connection from
+/// the next segment (`-2` and the GUI from the first frame boundary, as elsewhere).
+pub unsafe fn feed_late(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
     // SAFETY: the caller's contract: pinfo is the live packet's, as Wireshark passed it to the
     // postdissector; the frame's tvb is read within its captured length.
     unsafe {
-        // The ports' test first (a table lookup cached per port), the conversation's after the
-        // state's: most segments of an HTTP connection stop at the state.
-        if visited(pinfo) || sys::wsk_http_owns_segment(pinfo, 0) == 0 {
+        if visited(pinfo) {
             return;
         }
+        // The ports' test first (a table lookup cached per port).
+        let http_port = sys::wsk_http_owns_segment(pinfo, 0) != 0;
         let frame_tvb = frame_tvb(pinfo);
         let Some(seg) = known.map(|k| k.0).or_else(|| tcp_segment(pinfo, frame_tvb)) else {
             return;
@@ -94,18 +103,28 @@ pub unsafe fn feed_from_http(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>
         if seg.hdr.payload_len == 0 {
             return;
         }
-        let Some(conv) = known.and_then(|k| k.1).or_else(|| conv_index(pinfo, true)) else {
+        let Some(conv) = known
+            .and_then(|k| k.1)
+            .or_else(|| conv_index(pinfo, http_port))
+        else {
             return;
         };
         let frame = (*pinfo).num;
-        // With heuristics tried first, TCP's heuristic fed it already (before HTTP had it).
-        // Nothing more to learn (the same test `feed` makes first): no copy, no sequence lookup.
-        if state::capture().mid.conns.get(&conv).is_some_and(|m| {
-            m.last_fed >= frame || m.claimed || m.http || m.det.verdict() == Verdict::NotWebSocket
-        }) {
+        // Fed already (by the heuristic), or nothing more to learn: no copy, no sequence lookup.
+        // Away from HTTP's ports a connection is watched only once the heuristic saw it.
+        let watched = match state::capture().mid.conns.get(&conv) {
+            Some(m) => {
+                !(m.last_fed >= frame
+                    || m.claimed
+                    || m.http
+                    || m.det.verdict() == Verdict::NotWebSocket)
+            }
+            None => http_port,
+        };
+        if !watched {
             return;
         }
-        if sys::wsk_http_owns_segment(pinfo, 1) == 0 {
+        if http_port && sys::wsk_http_owns_segment(pinfo, 1) == 0 {
             return;
         }
         let payload = copy_captured(
@@ -113,7 +132,7 @@ pub unsafe fn feed_from_http(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>
             seg.payload_at,
             seg.payload_captured.min(64 * 1024),
         );
-        if crate::core::http::http_parses_as_text(&payload) {
+        if http_port && crate::core::http::http_parses_as_text(&payload) {
             let mut st = state::capture();
             if let Some(m) = st.mid.conns.get_mut(&conv) {
                 if !m.claimed {
@@ -144,8 +163,9 @@ pub unsafe fn feed_from_http(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>
     }
 }
 
-/// Feed one segment to the connection's detector (first pass). `via_http`: the segment was HTTP's
-/// on this pass and is not dissected by us now, so the decision's plan covers it too.
+/// Feed one segment to the connection's detector (first pass). `late`: the segment was someone
+/// else's on this pass (fed by the postdissector) and is not dissected by us now, so the
+/// decision's plan covers it too.
 #[allow(clippy::too_many_arguments)]
 unsafe fn feed(
     pinfo: Pinfo,
@@ -155,7 +175,7 @@ unsafe fn feed(
     seq: u32,
     len: u32,
     payload: &[u8],
-    via_http: bool,
+    late: bool,
 ) -> Option<u32> {
     // SAFETY: the caller's contract: pinfo is the live packet's, as Wireshark passed it.
     let frame = unsafe { (*pinfo).num };
@@ -176,6 +196,10 @@ unsafe fn feed(
         m.b = Some(src.clone());
     }
     let (was_in_sync, pending_before) = (m.det.in_sync(dir), m.det.pending(dir));
+    let end = seq.wrapping_add(len);
+    if m.high[idx(dir)].is_none_or(|h| (end.wrapping_sub(h) as i32) > 0) {
+        m.high[idx(dir)] = Some(end);
+    }
     m.backlog[idx(dir)].push(frame, seq, len, payload);
     let verdict = m.det.feed(dir, seq, payload);
     if verdict != Verdict::WebSocket {
@@ -191,6 +215,18 @@ unsafe fn feed(
     }
     m.claimed = true;
     m.claimed_at = frame;
+    // A reassembly another dissector began inside the stream would hold the rest of a direction.
+    let (fwd, rev) = (m.high[idx(dir)], m.high[1 - idx(dir)]);
+    // SAFETY: the caller's contract: pinfo is the live packet's.
+    unsafe {
+        sys::wsk_tcp_release_pdus(
+            pinfo,
+            fwd.is_some() as c_int,
+            fwd.unwrap_or(0),
+            rev.is_some() as c_int,
+            rev.unwrap_or(0),
+        );
+    }
     let client = m.det.client_dir();
     // The endpoints of the two directions, and the client.
     let ep = |d: Dir| -> Endpoint {
@@ -219,7 +255,7 @@ unsafe fn feed(
     let mut done = Vec::new();
     let mut from_frame = frame;
     for d in [Dir::A, Dir::B] {
-        let before = (d == dir && !via_http).then_some(frame);
+        let before = (d == dir && !late).then_some(frame);
         let backlog = std::mem::take(&mut m.backlog[idx(d)]);
         // A direction whose sync could still be a bogus header (other chains possible) is not
         // followed yet: its segments are worked out as they come (`Skip::Unknown`).
@@ -229,7 +265,7 @@ unsafe fn feed(
             Resume::At(at) => Skip::At(at),
             Resume::Open { bytes, total } => Skip::Open { bytes, total },
             // Nothing kept: as far as the detector knows.
-            Resume::Unknown if d == dir && !via_http => {
+            Resume::Unknown if d == dir && !late => {
                 let first = if was_in_sync {
                     pending_before
                 } else {
@@ -361,10 +397,17 @@ pub unsafe fn first_pass_unit(
                 return 0;
             };
             m.det.feed(dir, seq, payload);
-            // Followed only once the sync cannot be mistaken (confirmed, or the only chain the
-            // search found): a bogus header inside a big frame's payload would otherwise be
-            // followed. Until then the segment is shown as a continuation.
-            if !m.det.settled(dir) {
+            // Followed once the sync cannot be mistaken: confirmed (a header exactly where the
+            // chain said, in a later segment), or the only chain the search found and one that
+            // ends exactly at the segment's end. The only chain of a segment inside a big frame's
+            // payload is often one bogus header whose length runs past the segment: followed, it
+            // would have every header after it read from payload. Until then the segment is
+            // shown as a continuation.
+            let sure = m.det.confirmed(dir)
+                || (m.det.settled(dir)
+                    && m.det.pending(dir) == 0
+                    && m.det.partial_header(dir).is_empty());
+            if !sure {
                 (Some((len, Kind::Before, None)), Skip::Unknown)
             } else if let Some(o) = m.det.sync_offset(dir) {
                 (

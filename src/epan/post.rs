@@ -30,9 +30,9 @@ pub unsafe extern "C" fn postdissect(
         let tcp = keepalive::feed_tcp(pinfo);
         if ws {
             handshake::learn_last(pinfo, tcp.as_ref().map(|t| &t.0));
-            // A connection on a port HTTP owns whose segments HTTP could not read: mid-stream
-            // detection (first pass).
-            super::midstream::feed_from_http(pinfo, tcp);
+            // A segment of a connection being watched for WebSocket that TCP's heuristics were
+            // not offered (HTTP's port, or another dissector's): mid-stream detection (first pass).
+            super::midstream::feed_late(pinfo, tcp);
         }
         // What the first pass stored for this frame, looked at once (most frames have nothing).
         let shown = state::capture().shown((*pinfo).num);

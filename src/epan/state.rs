@@ -282,8 +282,10 @@ pub struct MidConn {
     /// The frame whose segment decided (0 while undecided).
     pub claimed_at: u32,
     /// The last frame whose segment was fed (each is fed once: by TCP's heuristic, or by the
-    /// postdissector when HTTP had it).
+    /// postdissector when TCP gave it to another dissector or to none).
     pub last_fed: u32,
+    /// Per direction: the (sub-dissector) sequence number just past the furthest byte fed.
+    pub high: [Option<u32>; 2],
     /// On a port HTTP owns, a segment could have been read by HTTP as an HTTP message: never ours.
     pub http: bool,
 }
@@ -299,6 +301,7 @@ impl MidConn {
             claimed: false,
             claimed_at: 0,
             last_fed: 0,
+            high: [None, None],
             http,
         }
     }
