@@ -47,6 +47,6 @@ int wsk_tree_has_room(proto_tree *tree, unsigned n);
 int wsk_http_owns_segment(packet_info *pinfo, int check_conversation);
 guint32 wsk_tcp_sub_seq(packet_info *pinfo, guint32 raw);
 void wsk_claim_conversation(packet_info *pinfo, guint32 from);
-int wsk_tcp_release_pdus(packet_info *pinfo, int have_fwd, guint32 high_fwd, int have_rev, guint32 high_rev);
+int wsk_tcp_release_pdus(packet_info *pinfo, int have_fwd, guint32 low_fwd, int have_rev, guint32 low_rev);
 /* zlib's inflateInit2 is a macro: a raw-DEFLATE stream (no zlib header) with a 32 KiB window. */
 int wsk_inflate_init_raw(z_stream *strm);

@@ -168,6 +168,12 @@ impl Backlog {
         }
     }
 
+    /// Sequence number of the first segment pushed (every later pass shows the segments from
+    /// there on as this connection's).
+    pub fn first_seq(&self) -> Option<u32> {
+        self.segs.first().map(|s| s.seq)
+    }
+
     /// Bytes kept now (for tests and memory accounting).
     pub fn kept(&self) -> usize {
         self.bytes.len()

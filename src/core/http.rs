@@ -180,43 +180,73 @@ client_max_window_bits=15\r\n\r\n";
     }
 }
 
-/// Does Wireshark's HTTP dissector parse `seg` (one TCP segment of a connection on a port HTTP
-/// owns, before HTTP has seen any request) as text? It skips one leading CRLF and leaves a
-/// segment alone only when the next byte is not printable ASCII; otherwise it reads lines, and a
-/// segment without a complete line makes it ask TCP to reassemble it with the next ones, which
-/// changes how TCP hands those segments to anybody on later passes. A WebSocket frame header
-/// begins with a printable byte only for a compressed, unfinished data frame (`A`, `B`: RSV1
-/// without FIN); the rest of a frame may begin with anything.
-pub fn http_parses_as_text(seg: &[u8]) -> bool {
-    if seg.starts_with(b"\r\n") && seg.len() > 3 {
-        return true;
+/// Does `seg` (one TCP segment of a connection on a port HTTP owns) begin an HTTP/1.x message:
+/// a request line (`METHOD target HTTP/1.x`, the method an upper-case token) or a status line
+/// (`HTTP/1.x NNN`)? Such a connection is HTTP's. Any other segment, even one Wireshark's HTTP
+/// dissector reads as text (it does so for any printable first byte, showing header lines it
+/// cannot parse), can still be the inside of a WebSocket frame: its first bytes are payload.
+pub fn starts_http_message(seg: &[u8]) -> bool {
+    let line = &seg[..seg.len().min(8192)];
+    let line = match line.iter().position(|&b| b == b'\n') {
+        Some(n) => line[..n].strip_suffix(b"\r").unwrap_or(&line[..n]),
+        None => return false,
+    };
+    let version =
+        |v: &[u8]| v.len() == 8 && v.starts_with(b"HTTP/1.") && matches!(v[7], b'0' | b'1');
+    if line.starts_with(b"HTTP/1.") {
+        let mut parts = line.splitn(3, |&b| b == b' ');
+        let (v, code) = (parts.next().unwrap_or(b""), parts.next().unwrap_or(b""));
+        return version(v) && code.len() == 3 && code.iter().all(u8::is_ascii_digit);
     }
-    seg.first().is_some_and(|b| (0x20..0x7f).contains(b))
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target, v) = (parts.next(), parts.next(), parts.next());
+    let (Some(method), Some(target), Some(v), None) = (method, target, v, parts.next()) else {
+        return false;
+    };
+    !method.is_empty()
+        && method.len() <= 16
+        && method
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || *b == b'-' || *b == b'_')
+        && !target.is_empty()
+        && target.iter().all(|b| b.is_ascii_graphic())
+        && version(v)
 }
 
 #[cfg(test)]
-mod http_text_tests {
-    use super::http_parses_as_text as t;
+mod http_start_tests {
+    use super::starts_http_message as t;
 
     #[test]
-    fn printable_starts_are_http_text() {
+    fn request_and_status_lines_start_http_messages() {
         for yes in [
-            &b"GET / HTTP/1.1\r\n"[..],
-            b"\r\n\x81\x05",
-            b"HTTP/1.1 200 OK",
-            b"hello",
-            b" x",
-            b"A\x05",
+            &b"GET / HTTP/1.1\r\nHost: x\r\n"[..],
+            b"POST /api/v1/items?x=1 HTTP/1.0\r\n",
+            b"M-SEARCH * HTTP/1.1\r\n",
+            b"HTTP/1.1 200 OK\r\n",
+            b"HTTP/1.0 404 Not Found\r\n",
+            b"HTTP/1.1 101 Switching Protocols\r\n",
+            b"OPTIONS * HTTP/1.1\n",
         ] {
             assert!(t(yes), "{yes:?}");
         }
+    }
+
+    #[test]
+    fn text_that_is_not_a_start_line_is_not() {
         for no in [
             &b""[..],
             b"\x81\x05hello",
-            b"\x82\x7e\x01\x00",
-            b"\x88\x02\x03\xe8",
-            b"\x00\x01",
-            b"\r\n",
+            b"hello world\r\n",
+            b"GET / HTTP/1.1",
+            b"get / HTTP/1.1\r\n",
+            b"GET / HTTP/2.0\r\n",
+            b"GET  / HTTP/1.1\r\n",
+            b"{\"type\":\"tick\",\"price\":12.5}\r\n",
+            b"Content-Type: text/plain\r\n",
+            b"HTTP/1.1 2000 OK\r\n",
+            b"HTTP/1.1\r\n",
+            b"A\x05\x01\x02\x03\n",
         ] {
             assert!(!t(no), "{no:?}");
         }

@@ -75,14 +75,15 @@ pub unsafe fn heuristic(
 /// (ours among them) were not offered, so `heuristic` did not feed it. Two cases:
 ///
 /// * a port HTTP owns: TCP gave the segment to HTTP (HTTP returns "taken" even when it shows
-///   nothing). It is fed, from the frame's bytes, as long as HTTP left every segment of the
-///   connection alone (first byte not printable: HTTP shows nothing and reassembles nothing); a
-///   segment HTTP parses as text makes the connection HTTP's for good;
+///   nothing, and reads any segment with a printable first byte as header lines, or asks TCP to
+///   reassemble it with the next ones). It is fed, from the frame's bytes, until a segment begins
+///   an HTTP message (a request or status line): that makes the connection HTTP's for good;
 /// * elsewhere: another dissector took the segment, or TCP held it for a PDU another dissector
 ///   asked it to reassemble (a heuristic that read a length from bytes inside a WebSocket frame:
 ///   LBMSRS on loopback captures, whose 24-bit lengths can hold the rest of a direction). It is fed
 ///   the same way, so the detector sees the whole byte stream; when the connection is claimed,
-///   such a reassembly is given up (`wsk_tcp_release_pdus`) and TCP hands the bytes to us.
+///   such a reassembly is given up (`wsk_tcp_release_pdus`, HTTP's too) and TCP hands the bytes
+///   to us.
 ///
 /// Once WebSocket, the connection is claimed from its first frame with something to show; the
 /// deciding segment itself was someone else's on this pass, so one pass shows the connection from
@@ -132,7 +133,23 @@ pub unsafe fn feed_late(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
             seg.payload_at,
             seg.payload_captured.min(64 * 1024),
         );
-        if http_port && crate::core::http::http_parses_as_text(&payload) {
+        if http_port && crate::core::upgrade::looks_like_upgrade_response(&payload) {
+            // A capture that begins between the Upgrade request and its 101, on a port HTTP
+            // owns: HTTP shows the 101 but hands nothing over (it upgrades after a request it
+            // saw). As the heuristic does elsewhere, the 101 opens the connection (the
+            // handshake was learnt from it just now), unless the connection was seen before.
+            let st = state::capture();
+            let unseen = !st.mid.conns.contains_key(&conv)
+                && st.ws.conns.get(&conv).is_some_and(|c| {
+                    c.hs.request_frame.is_none() && c.hs.response_frame == Some(frame)
+                });
+            drop(st);
+            if unseen {
+                sys::wsk_claim_conversation(pinfo, frame + 1);
+                return;
+            }
+        }
+        if http_port && crate::core::http::starts_http_message(&payload) {
             let mut st = state::capture();
             if let Some(m) = st.mid.conns.get_mut(&conv) {
                 if !m.claimed {
@@ -161,6 +178,15 @@ pub unsafe fn feed_late(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
             sys::wsk_claim_conversation(pinfo, from.max(1));
         }
     }
+}
+
+/// Can `dir`'s sync be followed without reading payload as headers? Confirmed (a header exactly
+/// where the chain said, in a later segment), or the only chain the search found and one that
+/// ends exactly at the segment's end: the only chain of a segment inside a big frame's payload
+/// is often one bogus header whose length runs past the segment.
+fn sure(det: &crate::core::midstream::Detector, dir: Dir) -> bool {
+    det.confirmed(dir)
+        || (det.settled(dir) && det.pending(dir) == 0 && det.partial_header(dir).is_empty())
 }
 
 /// Feed one segment to the connection's detector (first pass). `late`: the segment was someone
@@ -196,10 +222,6 @@ unsafe fn feed(
         m.b = Some(src.clone());
     }
     let (was_in_sync, pending_before) = (m.det.in_sync(dir), m.det.pending(dir));
-    let end = seq.wrapping_add(len);
-    if m.high[idx(dir)].is_none_or(|h| (end.wrapping_sub(h) as i32) > 0) {
-        m.high[idx(dir)] = Some(end);
-    }
     m.backlog[idx(dir)].push(frame, seq, len, payload);
     let verdict = m.det.feed(dir, seq, payload);
     if verdict != Verdict::WebSocket {
@@ -215,8 +237,13 @@ unsafe fn feed(
     }
     m.claimed = true;
     m.claimed_at = frame;
-    // A reassembly another dissector began inside the stream would hold the rest of a direction.
-    let (fwd, rev) = (m.high[idx(dir)], m.high[1 - idx(dir)]);
+    // Reassemblies other dissectors began inside the stream (from its first segment the plugin
+    // saw, which every later pass shows as ours): an open one would hold the rest of a direction,
+    // a finished one would hand its bytes, not the segments, to us on later passes.
+    let (fwd, rev) = (
+        m.backlog[idx(dir)].first_seq(),
+        m.backlog[1 - idx(dir)].first_seq(),
+    );
     // SAFETY: the caller's contract: pinfo is the live packet's.
     unsafe {
         sys::wsk_tcp_release_pdus(
@@ -264,8 +291,9 @@ unsafe fn feed(
         m.skip[idx(d)] = match plan.resume {
             Resume::At(at) => Skip::At(at),
             Resume::Open { bytes, total } => Skip::Open { bytes, total },
-            // Nothing kept: as far as the detector knows.
-            Resume::Unknown if d == dir && !late => {
+            // Nothing kept: as far as the detector knows, when it cannot be mistaken; else the
+            // direction's segments (this one too) are worked out as they come.
+            Resume::Unknown if d == dir && !late && sure(&m.det, d) => {
                 let first = if was_in_sync {
                     pending_before
                 } else {
@@ -273,7 +301,7 @@ unsafe fn feed(
                 };
                 Skip::Remaining(first)
             }
-            Resume::Unknown if m.det.settled(d) => Skip::Remaining(m.det.pending(d)),
+            Resume::Unknown if d != dir && sure(&m.det, d) => Skip::Remaining(m.det.pending(d)),
             Resume::Unknown => Skip::Unknown,
         };
         for u in &plan.units {
@@ -397,17 +425,10 @@ pub unsafe fn first_pass_unit(
                 return 0;
             };
             m.det.feed(dir, seq, payload);
-            // Followed once the sync cannot be mistaken: confirmed (a header exactly where the
-            // chain said, in a later segment), or the only chain the search found and one that
-            // ends exactly at the segment's end. The only chain of a segment inside a big frame's
-            // payload is often one bogus header whose length runs past the segment: followed, it
-            // would have every header after it read from payload. Until then the segment is
-            // shown as a continuation.
-            let sure = m.det.confirmed(dir)
-                || (m.det.settled(dir)
-                    && m.det.pending(dir) == 0
-                    && m.det.partial_header(dir).is_empty());
-            if !sure {
+            // Followed once the sync cannot be mistaken (`sure`): a bogus one would have every
+            // header after it read from payload. Until then the segment is shown as a
+            // continuation.
+            if !sure(&m.det, dir) {
                 (Some((len, Kind::Before, None)), Skip::Unknown)
             } else if let Some(o) = m.det.sync_offset(dir) {
                 (

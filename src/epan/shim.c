@@ -235,36 +235,48 @@ void wsk_claim_conversation(packet_info *pinfo, guint32 from)
         conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), from, wsk_ws_handle);
 }
 
-/* A PDU another dissector asked TCP to reassemble in `flow`, begun before `high` (the sequence
- * number just past the last byte seen in that direction) and still waiting for bytes past it, is
- * given up: it covers no byte any more, so TCP hands the segments it would have held (on this
- * pass and on every later one) to the conversation's dissector instead. */
-static int wsk_release_open_pdu(tcp_flow_t *flow, guint32 high)
+/* Reassemblies other dissectors asked TCP for in one direction (`flow`) that reach past `low`,
+ * the first sequence number of that direction the plugin saw (later passes show everything from
+ * there as the plugin's), are given up: each then covers no byte, so TCP hands its segments one
+ * by one, on this pass and every later one, to the conversation's dissector (the plugin) instead
+ * of holding them for a PDU whose length was read from inside a WebSocket frame (one still open
+ * would hold the rest of the direction) or handing over its reassembled bytes. */
+struct wsk_release {
+    guint32 low;
+    int n;
+};
+
+static gboolean wsk_release_one(const void *key _U_, void *value, void *user)
 {
-    if (!flow || !flow->multisegment_pdus)
-        return 0;
-    struct tcp_multisegment_pdu *msp =
-        (struct tcp_multisegment_pdu *)wmem_tree_lookup32_le(flow->multisegment_pdus, high - 1);
-    if (!msp || (gint32)(msp->nxtpdu - high) <= 0 || (gint32)(high - msp->seq) <= 0)
-        return 0;
-    msp->nxtpdu = msp->seq;
-    return 1;
+    struct tcp_multisegment_pdu *msp = (struct tcp_multisegment_pdu *)value;
+    struct wsk_release *r = (struct wsk_release *)user;
+    if (msp && (gint32)(msp->nxtpdu - r->low) > 0 && msp->nxtpdu != msp->seq) {
+        msp->nxtpdu = msp->seq;
+        r->n++;
+    }
+    return FALSE;
 }
 
-/* A connection recognised mid-stream is claimed: another dissector's reassembly that began inside
- * the WebSocket stream (its length read from bytes that are not its header) would hold the rest
- * of a direction for a PDU that never completes. `fwd` is this packet's direction, `rev` the
- * other; `have_*` says the high-water mark is known. Returns how many PDUs were given up. */
-int wsk_tcp_release_pdus(packet_info *pinfo, int have_fwd, guint32 high_fwd, int have_rev, guint32 high_rev)
+static int wsk_release_flow(tcp_flow_t *flow, guint32 low)
+{
+    struct wsk_release r = {low, 0};
+    if (flow && flow->multisegment_pdus)
+        wmem_tree_foreach(flow->multisegment_pdus, wsk_release_one, &r);
+    return r.n;
+}
+
+/* A connection recognised mid-stream is claimed: `fwd` is this packet's direction, `rev` the
+ * other; `have_*` says the plugin saw that direction. Returns how many reassemblies were given up. */
+int wsk_tcp_release_pdus(packet_info *pinfo, int have_fwd, guint32 low_fwd, int have_rev, guint32 low_rev)
 {
     struct tcp_analysis *tcpd = get_tcp_conversation_data(NULL, pinfo);
     if (!tcpd)
         return 0;
     int n = 0;
     if (have_fwd)
-        n += wsk_release_open_pdu(tcpd->fwd, high_fwd);
+        n += wsk_release_flow(tcpd->fwd, low_fwd);
     if (have_rev)
-        n += wsk_release_open_pdu(tcpd->rev, high_rev);
+        n += wsk_release_flow(tcpd->rev, low_rev);
     return n;
 }
 

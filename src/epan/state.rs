@@ -284,9 +284,7 @@ pub struct MidConn {
     /// The last frame whose segment was fed (each is fed once: by TCP's heuristic, or by the
     /// postdissector when TCP gave it to another dissector or to none).
     pub last_fed: u32,
-    /// Per direction: the (sub-dissector) sequence number just past the furthest byte fed.
-    pub high: [Option<u32>; 2],
-    /// On a port HTTP owns, a segment could have been read by HTTP as an HTTP message: never ours.
+    /// On a port HTTP owns, a segment began an HTTP message (request or status line): never ours.
     pub http: bool,
 }
 
@@ -301,7 +299,6 @@ impl MidConn {
             claimed: false,
             claimed_at: 0,
             last_fed: 0,
-            high: [None, None],
             http,
         }
     }
