@@ -123,6 +123,53 @@ fn a_reassembly_another_heuristic_began_inside_the_stream_does_not_hide_the_conn
 }
 
 #[test]
+fn on_a_port_http_owns_segments_http_reads_as_text_do_not_hide_the_connection() {
+    if tshark().is_none() {
+        return;
+    }
+    // node_frag on 8080 cut inside the server's 70,000-byte frame (its header is in frame 1):
+    // about a third of that frame's segments begin with a printable byte, and HTTP reads them
+    // as header lines ("Illegal characters found in header name"). None begins an HTTP message,
+    // so they are fed to the detector; the two Close frames decide, at the end of the capture:
+    // one pass shows nothing, -2 every frame whose header is in the capture.
+    assert_eq!(
+        rows("m_cut_http_text_8080.pcapng", &[]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rows("m_cut_http_text_8080.pcapng", &["-2"]),
+        ["67 2 70000 server 1", "69 8 5 server 2", "71 8 5 client 1"]
+    );
+    let info = texts(
+        "m_cut_http_text_8080.pcapng",
+        "frame.number == 7",
+        "_ws.col.Info",
+    );
+    assert_eq!(info, ["7 [start of a frame shown later, 1448 bytes]"]);
+}
+
+#[test]
+fn on_a_port_http_owns_a_101_without_its_request_opens_the_connection() {
+    if tshark().is_none() {
+        return;
+    }
+    // node_port80 without the Upgrade request: HTTP shows the 101 and hands nothing over; the
+    // 101 opens the connection (as the heuristic does on other ports), in one pass and with -2.
+    let want = [
+        "4 1 12 client 1",
+        "5 1 2 server 1",
+        "6 8 12 client 2",
+        "7 8 12 server 2",
+    ];
+    assert_eq!(rows("m_cut_101_port80.pcapng", &[]), want);
+    assert_eq!(rows("m_cut_101_port80.pcapng", &["-2"]), want);
+    assert_eq!(
+        texts("m_cut_101_port80.pcapng", "ws.opcode", "ws.detected_by"),
+        ["4 handshake", "5 handshake", "6 handshake", "7 handshake"]
+    );
+}
+
+#[test]
 fn a_short_connection_is_found_from_its_first_frame() {
     if tshark().is_none() {
         return;
