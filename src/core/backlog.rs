@@ -168,6 +168,11 @@ impl Backlog {
         }
     }
 
+    /// Was the last segment pushed that of frame `frame`?
+    pub fn ends_with_frame(&self, frame: u32) -> bool {
+        self.segs.last().is_some_and(|s| s.frame == frame)
+    }
+
     /// Sequence number of the first segment pushed (every later pass shows the segments from
     /// there on as this connection's).
     pub fn first_seq(&self) -> Option<u32> {

@@ -1326,6 +1326,11 @@ impl Detector {
         self.dirs[dir.idx()].settled()
     }
 
+    /// Close frames with a valid code and reason among `dir`'s evidence.
+    pub fn closes_seen(&self, dir: Dir) -> u32 {
+        self.dirs[dir.idx()].ev.closes
+    }
+
     /// Sane frames of `dir` counted as evidence since its evidence was last reset.
     pub fn frames_seen(&self, dir: Dir) -> u32 {
         self.dirs[dir.idx()].ev.frames

@@ -317,8 +317,9 @@ pub struct MidUnit {
 #[derive(Default)]
 pub struct MidStore {
     pub conns: Map<u32, MidConn>,
-    /// Frame → its units, by ordinal (before the decision: every unit of the segment; after it:
-    /// the first unit only, when it is not a frame read from the tvb).
+    /// Frame → its units, by ordinal (before the decision, and before a direction's sync was
+    /// confirmed after it: every unit of the segment; after that: the first unit only, when it
+    /// is not a frame read from the tvb).
     pub units: Map<u32, Vec<MidUnit>>,
 }
 
