@@ -46,8 +46,8 @@
 //!
 //! Sanity: every capture not named `neg_*` must show `ws.opcode` (`keepalive.kind` for `ka_*`)
 //! in one pass, so wss decryption and detection are in effect and the three ways cannot agree on
-//! nothing. m_midstream_8080 runs twice: as is (HTTP owns 8080: no WebSocket) and with
-//! `tcp.try_heuristic_first:TRUE` (README), given to sharkd with `setconf` too. The normalisation
+//! nothing. m_midstream_8080 runs twice: as is (HTTP owns 8080: found by the postdissector) and
+//! with `tcp.try_heuristic_first:TRUE` (README), given to sharkd with `setconf` too. The normalisation
 //! is tested on its own (`filter_literals_become_fields_values`) and against the real tools on a
 //! hand-made capture of awkward values (`normalisation_matches_tshark_on_hand_made_values`).
 //!
@@ -144,7 +144,7 @@ captures! {
     m_deflate_py_nocontext: "m_deflate_py_nocontext.pcapng",
     m_json_subprotocol: "m_json_subprotocol.pcapng",
     m_midstream_8080: "m_midstream_8080.pcapng",
-    // HTTP owns 8080: mid-stream recognition there needs heuristics first (README).
+    // HTTP owns 8080: with heuristics first, TCP offers the segments to the heuristic (README).
     m_midstream_8080_heuristics_first: "m_midstream_8080.pcapng"
         with "tcp.try_heuristic_first" = "TRUE",
     m_midstream_py: "m_midstream_py.pcapng",
@@ -183,9 +183,6 @@ captures! {
     ws_gorilla: "ws_gorilla.pcapng",
     ws_tungstenite: "ws_tungstenite.pcapng",
 }
-
-/// WebSocket captures that show no WebSocket with the default preferences.
-const NOT_WS_BY_DEFAULT: [&str; 1] = ["m_midstream_8080.pcapng"];
 
 /// The list above is every capture of tests/captures, so none is forgotten.
 #[test]
@@ -709,8 +706,7 @@ fn revisit(name: &str, extra_prefs: &[(&str, &str)]) {
     assert!(n > 0, "{name}: no frames");
     // The WebSocket captures must show WebSocket (e.g. wss decrypted), else all three ways would
     // agree on nothing.
-    let not_ws = extra_prefs.is_empty() && NOT_WS_BY_DEFAULT.contains(&name);
-    if !stem.starts_with("neg_") && !not_ws {
+    if !stem.starts_with("neg_") {
         let want = if stem.starts_with("ka_") {
             "keepalive.kind"
         } else {
