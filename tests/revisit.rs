@@ -184,6 +184,9 @@ captures! {
     ws_tungstenite: "ws_tungstenite.pcapng",
 }
 
+/// Cut captures recognised mid-stream only at their last frames: one pass shows no WebSocket.
+const ONE_PASS_SHOWS_NOTHING: [&str; 1] = ["m_cut_http_text_8080.pcapng"];
+
 /// The list above is every capture of tests/captures, so none is forgotten.
 #[test]
 fn every_capture_is_listed() {
@@ -712,9 +715,16 @@ fn revisit(name: &str, extra_prefs: &[(&str, &str)]) {
         } else {
             "ws.opcode"
         };
+        // A capture whose deciding segment is its last shows nothing in one pass (it cannot go
+        // back); -2 must show it.
+        let shown = if ONE_PASS_SHOWS_NOTHING.contains(&name) {
+            &two
+        } else {
+            &one
+        };
         assert!(
-            one.values().any(|r| r.contains_key(want)),
-            "{name} {opts:?}: no {want} in one pass"
+            shown.values().any(|r| r.contains_key(want)),
+            "{name} {opts:?}: no {want} in one pass (-2 for {ONE_PASS_SHOWS_NOTHING:?})"
         );
     }
     let seeds = seeds();
