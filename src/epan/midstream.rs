@@ -111,8 +111,11 @@ pub unsafe fn feed_late(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
             return;
         };
         let frame = (*pinfo).num;
-        // Fed already (by the heuristic), or nothing more to learn: no copy, no sequence lookup.
         // Away from HTTP's ports a connection is watched only once the heuristic saw it.
+        if !http_port && !state::MID_WATCHING.load(Relaxed) {
+            return;
+        }
+        // Fed already (by the heuristic), or nothing more to learn: no copy, no sequence lookup.
         let watched = match state::capture().mid.conns.get(&conv) {
             Some(m) => {
                 !(m.last_fed >= frame
@@ -160,6 +163,7 @@ pub unsafe fn feed_late(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
                 st.mid
                     .conns
                     .insert(conv, MidConn::new(src_endpoint(pinfo), true));
+                state::MID_WATCHING.store(true, Relaxed);
             }
             return;
         }
@@ -214,11 +218,10 @@ unsafe fn feed(
     let frame = unsafe { (*pinfo).num };
     let mut guard = state::capture();
     let cap: &mut Capture = &mut guard;
-    let m = cap
-        .mid
-        .conns
-        .entry(conv)
-        .or_insert_with(|| MidConn::new(src.clone(), false));
+    let m = cap.mid.conns.entry(conv).or_insert_with(|| {
+        state::MID_WATCHING.store(true, Relaxed);
+        MidConn::new(src.clone(), false)
+    });
     // Each segment once: with heuristics tried first, TCP's heuristic fed it before HTTP had it.
     if m.claimed || m.http || m.det.verdict() == Verdict::NotWebSocket || m.last_fed >= frame {
         return None;

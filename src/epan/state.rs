@@ -383,6 +383,10 @@ impl Capture {
 
 static CAPTURE: Lazy<Mutex<Capture>> = Lazy::new(|| Mutex::new(Capture::default()));
 
+/// Whether any connection of this capture is watched mid-stream (has a `MidConn`): lets the
+/// postdissector pass every packet by without the lock while none is.
+pub static MID_WATCHING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The capture's state; a panic elsewhere while it was held does not make it unusable. Never
 /// call this while holding its guard (the mutex is not re-entrant).
 pub fn capture() -> MutexGuard<'static, Capture> {
@@ -585,6 +589,7 @@ fn inflate(
 pub fn clear() {
     // Replace, not clear: the old maps' memory is freed (memcheck finds nothing at exit).
     *capture() = Capture::default();
+    MID_WATCHING.store(false, std::sync::atomic::Ordering::Relaxed);
     *convs() = Convs::default();
     // SAFETY: clears the shim's per-port cache; no packet is being dissected in init/cleanup.
     unsafe { sys::wsk_http_ports_forget() };
