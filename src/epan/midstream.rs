@@ -319,25 +319,8 @@ unsafe fn feed(
             // chain will be found to start and where it is confirmed.
             m.backlog[idx(d)] = std::mem::take(&mut backlog);
         }
-        for u in &plan.units {
-            from_frame = from_frame.min(u.frame);
-            let bytes = if u.kind == Kind::Stored {
-                plan.done
-                    .iter()
-                    .find(|x| (x.frame, x.ordinal) == (u.frame, u.ordinal))
-                    .map(|x| Arc::new(x.bytes.clone()))
-            } else {
-                None
-            };
-            let units = cap.mid.units.entry(u.frame).or_default();
-            if units.len() == u.ordinal as usize {
-                units.push(MidUnit {
-                    off: u.off,
-                    len: u.len,
-                    kind: u.kind,
-                    bytes,
-                });
-            }
+        if let Some(f) = store_units(&mut cap.mid.units, &plan.units, &plan.done) {
+            from_frame = from_frame.min(f);
         }
         done.extend(plan.done.into_iter().map(|x| (x, d)));
     }
@@ -508,25 +491,7 @@ fn recover(
             units.remove(&u.frame);
         }
     }
-    for u in &plan.units {
-        let bytes = if u.kind == Kind::Stored {
-            plan.done
-                .iter()
-                .find(|x| (x.frame, x.ordinal) == (u.frame, u.ordinal))
-                .map(|x| Arc::new(x.bytes.clone()))
-        } else {
-            None
-        };
-        let list = units.entry(u.frame).or_default();
-        if list.len() == u.ordinal as usize {
-            list.push(MidUnit {
-                off: u.off,
-                len: u.len,
-                kind: u.kind,
-                bytes,
-            });
-        }
-    }
+    store_units(units, &plan.units, &plan.done);
     let max = PREF_MAX_MESSAGE.load(Relaxed) as usize;
     let max_inflate = PREF_MAX_INFLATE.load(Relaxed) as usize;
     let mut done = plan.done;
@@ -564,4 +529,35 @@ fn record(
         max,
         max_inflate,
     );
+}
+
+/// Store a plan's units per frame (a frame's units in ordinal order; a frame whose units are
+/// stored already keeps them; `done` holds the bytes of the frames shown whole). Returns the
+/// earliest frame of the plan.
+fn store_units(
+    units: &mut state::Map<u32, Vec<MidUnit>>,
+    planned: &[crate::core::backlog::Unit],
+    done: &[crate::core::backlog::Done],
+) -> Option<u32> {
+    let mut first: Option<u32> = None;
+    for u in planned {
+        first = Some(first.map_or(u.frame, |f| f.min(u.frame)));
+        let bytes = if u.kind == Kind::Stored {
+            done.iter()
+                .find(|x| (x.frame, x.ordinal) == (u.frame, u.ordinal))
+                .map(|x| Arc::new(x.bytes.clone()))
+        } else {
+            None
+        };
+        let list = units.entry(u.frame).or_default();
+        if list.len() == u.ordinal as usize {
+            list.push(MidUnit {
+                off: u.off,
+                len: u.len,
+                kind: u.kind,
+                bytes,
+            });
+        }
+    }
+    first
 }
