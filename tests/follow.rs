@@ -339,9 +339,12 @@ fn builtin_follow_websocket_shows_what_it_shows_without_the_plugin() {
     let args = ["-r", path.as_str(), "-q", "-z", "follow,websocket,raw,0"];
     assert_eq!(b.run(&args).lines().count(), 7);
     let with = t.run(&args);
+    // The first message one pass shows: the server's {"op":"ping","id":2} in frame 5, where the
+    // detector decides (as on 4.0; checked with 4.6.9 at f4cabbe; when this expectation was
+    // written, at 365e708, 4.4 and 4.6 decided a segment later and began at the "get" of id 3).
     assert_eq!(
         with.lines().nth(6),
-        Some("7b226f70223a22676574222c226b6579223a22757365723a3432222c226964223a337d")
+        Some("7b226f70223a2270696e67222c226964223a327d")
     );
 }
 
