@@ -50,11 +50,18 @@ const NOT_DECODED_BY_THE_BUILTIN: &[(&str, &str)] = &[
 
 /// Captures the built-in dissector decodes in some Wireshark versions only: compared where it
 /// decodes them, skipped (with the reason) where it decodes nothing.
-const DECODED_BY_SOME_VERSIONS: &[(&str, &str)] = &[(
-    "m_cut_101_port80",
-    "a 101 without its request on port 80: HTTP 4.6 hands the connection over to the built-in \
-     dissector, HTTP 4.0 does not",
-)];
+const DECODED_BY_SOME_VERSIONS: &[(&str, &str)] = &[
+    (
+        "m_cut_101_port80",
+        "a 101 without its request, on port 80: HTTP 4.6 hands the connection over to the \
+         built-in dissector, HTTP 4.0 does not",
+    ),
+    (
+        "m_cut_after_request",
+        "a 101 without its request: HTTP 4.6 hands the connection over to the built-in \
+         dissector, HTTP 4.0 does not",
+    ),
+];
 
 /// (tcp.stream, "client" | "server")
 type Key = (u32, &'static str);
@@ -261,7 +268,7 @@ fn check(t: &Tshark, b: &Builtin, name: &str) -> Report {
         return r;
     }
     // Decodes nothing: no upgraded connection, or one whose frames it never shows (a 101 without
-    // its request, m_cut_after_request).
+    // its request, m_cut_after_request, in 4.0).
     let decodes_nothing = r.want.frames.values().all(|&n| n == 0);
     if let Some((_, why)) = DECODED_BY_SOME_VERSIONS
         .iter()
