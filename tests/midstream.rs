@@ -31,6 +31,12 @@ fn texts(cap: &str, filter: &str, field: &str) -> Vec<String> {
         .collect()
 }
 
+/// A connection opened at a 101 (the request cut): one pass and -2 show the same rows.
+fn same_in_both_passes(cap: &str, want: &[&str]) {
+    assert_eq!(rows(cap, &[]), want, "{cap}: one pass");
+    assert_eq!(rows(cap, &["-2"]), want, "{cap}: -2");
+}
+
 #[test]
 fn a_big_frame_spread_over_segments_before_the_decision_is_shown_whole_on_a_second_pass() {
     if tshark().is_none() {
@@ -161,8 +167,7 @@ fn on_a_port_http_owns_a_101_without_its_request_opens_the_connection() {
         "6 8 12 client 2",
         "7 8 12 server 2",
     ];
-    assert_eq!(rows("m_cut_101_port80.pcapng", &[]), want);
-    assert_eq!(rows("m_cut_101_port80.pcapng", &["-2"]), want);
+    same_in_both_passes("m_cut_101_port80.pcapng", &want);
     assert_eq!(
         texts("m_cut_101_port80.pcapng", "ws.opcode", "ws.detected_by"),
         ["4 handshake", "5 handshake", "6 handshake", "7 handshake"]
@@ -208,8 +213,7 @@ fn a_capture_that_begins_after_the_upgrade_request_starts_at_the_101() {
         "8 2 600 client 3",
         "9 2 600 server 3",
     ];
-    assert_eq!(rows("m_cut_after_request.pcapng", &[]), want);
-    assert_eq!(rows("m_cut_after_request.pcapng", &["-2"]), want);
+    same_in_both_passes("m_cut_after_request.pcapng", &want);
     assert_eq!(
         texts("m_cut_after_request.pcapng", "ws.opcode", "ws.detected_by")[0],
         "4 handshake"
