@@ -490,13 +490,18 @@ fn run_chain(
                 state: st,
             });
         }
-        // Header bytes: carry ++ segment bytes (a header is <= 14 bytes).
-        let mut hb = [0u8; 14];
+        // Header bytes: carry ++ segment bytes (a header is <= 14 bytes); without a carry, the
+        // segment's own.
+        let mut joined = [0u8; 14];
         let n_carry = carry.len();
-        hb[..n_carry].copy_from_slice(carry);
         let take = (14 - n_carry).min(seg.len() - pos);
-        hb[n_carry..n_carry + take].copy_from_slice(&seg[pos..pos + take]);
-        let hb = &hb[..n_carry + take];
+        let hb: &[u8] = if n_carry == 0 {
+            &seg[pos..pos + take]
+        } else {
+            joined[..n_carry].copy_from_slice(carry);
+            joined[n_carry..n_carry + take].copy_from_slice(&seg[pos..pos + take]);
+            &joined[..n_carry + take]
+        };
         let h = match parse_header(hb) {
             Status::Complete(h) => h,
             Status::Partial => {
@@ -568,14 +573,46 @@ enum Search {
 /// frames are accepted. `masked` is the direction's masking if already known.
 /// Cost: bounded by `SEARCH_BUDGET` per segment.
 fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
+    find_sync_within(seg, masked, min_frames, SEARCH_BUDGET)
+}
+
+/// [`find_sync`] with the work budget `budget`.
+fn find_sync_within(seg: &[u8], masked: Option<bool>, min_frames: u32, budget: u64) -> Search {
     let limit = seg.len().min(SEARCH_WINDOW);
-    let mut budget = SEARCH_BUDGET;
+    let mut budget = budget;
     let mut inconclusive = false;
     let mut found: Vec<(usize, Chain)> = Vec::new();
-    for k in 0..limit {
+    let exam = seg.len().min(EXAMINE_WINDOW);
+    let mut k = 0;
+    while k < limit {
         // Most offsets fail on their first header's first two bytes: skip the chain for them,
         // charging the budget what the chain would have (the same search, only cheaper).
-        if k < seg.len().min(EXAMINE_WINDOW) {
+        if k < exam {
+            // The first byte alone rejects most offsets of data that is not WebSocket: skip the
+            // whole run of them at once, charging each one whose header lies in the segment.
+            let run_end = seg[k..exam]
+                .iter()
+                .position(|&b| FRESH_B0_OK[usize::from(b)])
+                .map_or(exam, |p| k + p);
+            if run_end > k {
+                // Offsets at least 14 bytes before the end hold any header whole.
+                let whole_end = run_end.min(seg.len().saturating_sub(13)).max(k);
+                let tail = (whole_end..run_end)
+                    .filter(|&j| {
+                        seg.get(j + 1).is_some_and(|&b1| {
+                            seg.len() - j >= usize::from(HEADER_LEN[usize::from(b1)])
+                        })
+                    })
+                    .count();
+                let charge = ((whole_end - k) + tail) as u64 * HEADER_COST;
+                if budget < charge {
+                    inconclusive = true;
+                    break;
+                }
+                budget -= charge;
+                k = run_end;
+                continue;
+            }
             if let Some(complete) = first_header_rejected(seg, k, masked) {
                 if complete {
                     if budget < HEADER_COST {
@@ -584,14 +621,18 @@ fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
                     }
                     budget -= HEADER_COST;
                 }
+                k += 1;
                 continue;
             }
         }
-        match run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget) {
+        let chain = run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget);
+        let start = k;
+        k += 1;
+        match chain {
             Ok(c) if c.end == End::Window => inconclusive = true,
             Ok(c) if c.tally.frames >= min_frames.max(1) => {
                 if !found.iter().any(|(_, f)| same_prediction(f, &c)) {
-                    found.push((k, c));
+                    found.push((start, c));
                     if found.len() >= MAX_CANDIDATES {
                         break;
                     }
@@ -625,12 +666,60 @@ fn find_sync(seg: &[u8], masked: Option<bool>, min_frames: u32) -> Search {
 /// (a complete one is charged to the search budget), None when the chain must be run.
 fn first_header_rejected(seg: &[u8], k: usize, masked: Option<bool>) -> Option<bool> {
     let rest = seg.get(k..).filter(|r| !r.is_empty())?;
-    if check_partial_header(&rest[..rest.len().min(2)], &ChainState::fresh(masked)) {
+    if FRESH_B0_OK[usize::from(rest[0])]
+        && check_partial_header(&rest[..rest.len().min(2)], &ChainState::fresh(masked))
+    {
         return None;
     }
-    let head = &rest[..rest.len().min(14)];
-    Some(matches!(parse_header(head), Status::Complete(_)))
+    // Complete when the whole header (its length says the second byte) lies in the segment.
+    Some(
+        rest.get(1)
+            .is_some_and(|&b1| rest.len() >= usize::from(HEADER_LEN[usize::from(b1)])),
+    )
 }
+
+/// Whether a frame's first byte may begin a chain on a fresh state (message state unknown, not
+/// closed): RSV2/RSV3 clear; a continuation or control frame without RSV1; a control frame final.
+const fn fresh_b0_ok(b0: u8) -> bool {
+    if b0 & 0x30 != 0 {
+        return false;
+    }
+    let fin = b0 & 0x80 != 0;
+    let rsv1 = b0 & 0x40 != 0;
+    match b0 & 0x0F {
+        0 => !rsv1,
+        1 | 2 => true,
+        8..=10 => fin && !rsv1,
+        _ => false,
+    }
+}
+
+/// [`fresh_b0_ok`] of every byte value.
+const FRESH_B0_OK: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = fresh_b0_ok(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// A frame header's length by its second byte: 2, the extended length (2 or 8), the mask (4).
+const HEADER_LEN: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let ext = match i & 0x7F {
+            126 => 2,
+            127 => 8,
+            _ => 0,
+        };
+        t[i] = 2 + ext + if i & 0x80 != 0 { 4 } else { 0 };
+        i += 1;
+    }
+    t
+};
 
 /// Two chains of one segment that end the same way: the next segment cannot tell them apart.
 fn same_prediction(a: &Chain, b: &Chain) -> bool {

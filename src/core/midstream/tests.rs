@@ -810,6 +810,40 @@ fn no_short_decision_on_an_ambiguous_side() {
     assert_eq!(det.client_dir(), Some(Dir::B));
 }
 
+/// The first-byte test is check_partial_header's on a fresh state, for every byte value.
+#[test]
+fn first_byte_test_is_the_partial_header_test() {
+    for b0 in 0..=255u8 {
+        for masked in [None, Some(true), Some(false)] {
+            assert_eq!(
+                FRESH_B0_OK[usize::from(b0)],
+                check_partial_header(&[b0], &ChainState::fresh(masked)),
+                "{b0:#04x}"
+            );
+        }
+    }
+}
+
+/// The header length table is parse_header's header length.
+#[test]
+fn header_length_table_is_the_parsers() {
+    for b1 in 0..=255u8 {
+        let buf = [0x82, b1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let Status::Complete(h) = parse_header(&buf) else {
+            panic!("{b1:#04x}");
+        };
+        assert_eq!(
+            usize::from(HEADER_LEN[usize::from(b1)]),
+            h.header_len,
+            "{b1:#04x}"
+        );
+        assert!(matches!(
+            parse_header(&buf[..h.header_len - 1]),
+            Status::Partial
+        ));
+    }
+}
+
 /// The search's shortcut agrees with the chain: an offset it skips is one whose chain fails on
 /// its first header, having charged the budget exactly what the shortcut charges.
 #[test]
@@ -836,4 +870,105 @@ fn first_header_shortcut_matches_the_chain() {
         }
     }
     assert!(skipped > 5000, "{skipped}");
+}
+
+/// The search as it was written before its skip of rejected runs: every offset tried in turn.
+fn find_sync_one_by_one(seg: &[u8], masked: Option<bool>, min_frames: u32, budget: u64) -> Search {
+    let limit = seg.len().min(SEARCH_WINDOW);
+    let mut budget = budget;
+    let mut inconclusive = false;
+    let mut found: Vec<(usize, Chain)> = Vec::new();
+    for k in 0..limit {
+        if k < seg.len().min(EXAMINE_WINDOW) {
+            if let Some(complete) = first_header_rejected(seg, k, masked) {
+                if complete {
+                    if budget < HEADER_COST {
+                        inconclusive = true;
+                        break;
+                    }
+                    budget -= HEADER_COST;
+                }
+                continue;
+            }
+        }
+        match run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget) {
+            Ok(c) if c.end == End::Window => inconclusive = true,
+            Ok(c) if c.tally.frames >= min_frames.max(1) => {
+                if !found.iter().any(|(_, f)| same_prediction(f, &c)) {
+                    found.push((k, c));
+                    if found.len() >= MAX_CANDIDATES {
+                        break;
+                    }
+                }
+            }
+            Ok(_) | Err(ChainErr::Insane) => {}
+            Err(ChainErr::Budget) => {
+                inconclusive = true;
+                break;
+            }
+        }
+    }
+    if !found.is_empty() {
+        let (start, chain) = found.remove(0);
+        return Search::Found {
+            start,
+            chain,
+            others: found,
+        };
+    }
+    if inconclusive {
+        Search::Inconclusive
+    } else {
+        Search::NoChain
+    }
+}
+
+/// The search that skips runs of offsets rejected by their first byte finds what trying every
+/// offset finds: on random bytes, on bytes rich in header-like values, on real frame streams cut
+/// anywhere, with the full budget and with budgets small enough to run out mid-search.
+#[test]
+fn run_skipping_search_matches_the_offset_by_offset_search() {
+    let mut rng = Rng(0x0ff5_e75e);
+    let likely = [
+        0x81u8, 0x82, 0x01, 0x02, 0x00, 0x80, 0x88, 0x89, 0x8a, 0x7e, 0x7f, 0x05, 0xfe, 0x41, 0xc1,
+    ];
+    let mut found = 0;
+    let mut inconclusive = 0;
+    for round in 0..1500 {
+        let len = 1 + (rng.next() % 1600) as usize;
+        let seg: Vec<u8> = match round % 3 {
+            0 => (0..len).map(|_| rng.next() as u8).collect(),
+            1 => (0..len)
+                .map(|_| likely[(rng.next() % likely.len() as u64) as usize])
+                .collect(),
+            _ => {
+                let mut s = Vec::new();
+                while s.len() < len + 200 {
+                    let n = (rng.next() % 300) as usize;
+                    let payload: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+                    let f = if rng.next().is_multiple_of(2) {
+                        Frame::text(&payload)
+                    } else {
+                        Frame::binary(&payload)
+                    };
+                    s.extend(f.encode());
+                }
+                let cut = (rng.next() % 150) as usize;
+                s[cut..cut + len].to_vec()
+            }
+        };
+        let masked = [None, Some(true), Some(false)][round % 3];
+        let min_frames = 1 + (round % 4) as u32;
+        for budget in [SEARCH_BUDGET, 16 * (rng.next() % 2000), rng.next() % 5000] {
+            let a = find_sync_within(&seg, masked, min_frames, budget);
+            let b = find_sync_one_by_one(&seg, masked, min_frames, budget);
+            match &a {
+                Search::Found { .. } => found += 1,
+                Search::Inconclusive => inconclusive += 1,
+                Search::NoChain => {}
+            }
+            assert_eq!(a, b, "round {round}, budget {budget}: {seg:02x?}");
+        }
+    }
+    assert!(found > 300 && inconclusive > 300, "{found} {inconclusive}");
 }
