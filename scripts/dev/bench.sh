@@ -146,6 +146,18 @@ workload_args() {  # VARIANT WORKLOAD
 }
 
 # timed_run TAG HOME ARGS...: appends "TAG wall_s user_s sys_s maxrss_kB lines" to $RESULTS
+# rotate R A B C...: the variants, starting at the (R-1)-th (mod their count). Rounds rotate the
+# order so that no variant always runs in the same place, right after the same other run (what ran
+# just before can move a run's system time: page clearing on captures that need much memory).
+rotate() {
+  local r=$1; shift
+  local n=$# i
+  for i in $(seq 0 $((n - 1))); do
+    local j=$(( (r - 1 + i) % n + 1 ))
+    echo "${!j}"
+  done
+}
+
 timed_run() {
   local tag=$1 home=$2; shift 2
   local priv=()
@@ -194,7 +206,7 @@ compare() {
       cat "$CACHE/$n.pcapng" >/dev/null
       for w in plain fields twopass; do
         if ! is_ws "$n"; then [ "$w" = fields ] && continue; fi
-        for v in plugin builtin floor; do
+        for v in $(rotate "$r" plugin builtin floor); do
           if ! is_ws "$n"; then [ "$v" = floor ] && continue; fi
           # shellcheck disable=SC2046
           timed_run "$n/$v/$w" "$(variant_home "$v")" -r "$CACHE/$n.pcapng" $(variant_args "$v") $(workload_args "$v" "$w")
@@ -247,7 +259,7 @@ growth() {
     startup "$CACHE/${names[0]}.pcapng"
     for n in "${names[@]}"; do
       for w in plain fields; do
-        for v in plugin builtin; do
+        for v in $(rotate "$r" plugin builtin); do
           # shellcheck disable=SC2046
           timed_run "$n/$v/$w" "$(variant_home "$v")" -r "$CACHE/$n.pcapng" $(workload_args "$v" "$w")
         done

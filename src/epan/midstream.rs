@@ -97,6 +97,10 @@ pub unsafe fn feed_late(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
         }
         // The ports' test first (a table lookup cached per port).
         let http_port = sys::wsk_http_owns_segment(pinfo, 0) != 0;
+        // Away from HTTP's ports a connection is watched only once the heuristic saw it.
+        if !http_port && !state::MID_WATCHING.load(Relaxed) {
+            return;
+        }
         let frame_tvb = frame_tvb(pinfo);
         let Some(seg) = known.map(|k| k.0).or_else(|| tcp_segment(pinfo, frame_tvb)) else {
             return;
@@ -111,10 +115,6 @@ pub unsafe fn feed_late(pinfo: Pinfo, known: Option<(Segment, Option<u32>)>) {
             return;
         };
         let frame = (*pinfo).num;
-        // Away from HTTP's ports a connection is watched only once the heuristic saw it.
-        if !http_port && !state::MID_WATCHING.load(Relaxed) {
-            return;
-        }
         // Fed already (by the heuristic), or nothing more to learn: no copy, no sequence lookup.
         let watched = match state::capture().mid.conns.get(&conv) {
             Some(m) => {

@@ -403,18 +403,23 @@ int wsk_referenced(proto_tree *tree, int hf)
     return tree && hf >= 0 && proto_field_is_referenced(tree, hf);
 }
 
-/* Is protocol `proto` registered and enabled (Analyze > Enabled Protocols, --disable-protocol)? */
-static int wsk_proto_enabled(int proto)
-{
-    const struct wsk_protocol *p = wsk_protocol(proto);
-    return p && p->p && proto_is_protocol_enabled(p->p);
-}
-
-/* Are protocols `a` and `b` enabled (bit 0: `a`, bit 1: `b`)? The postdissector's question on
+/* Are protocols `a` and `b` registered and enabled (Analyze > Enabled Protocols, --disable-protocol;
+ * bit 0: `a`, bit 1: `b`)? The postdissector's question on
  * every packet, in one call. */
 int wsk_protos_enabled(int a, int b)
 {
-    return wsk_proto_enabled(a) | wsk_proto_enabled(b) << 1;
+    /* The two protocols of the last call, kept (ids do not change while epan runs). */
+    static int ia = -2, ib = -2;
+    static protocol_t *pa = NULL, *pb = NULL;
+    if (a != ia) {
+        ia = a;
+        pa = a >= 0 ? find_protocol_by_id(a) : NULL;
+    }
+    if (b != ib) {
+        ib = b;
+        pb = b >= 0 ? find_protocol_by_id(b) : NULL;
+    }
+    return (pa && proto_is_protocol_enabled(pa)) | (pb && proto_is_protocol_enabled(pb)) << 1;
 }
 
 /* The packet's data source number `i` (0 is the frame itself), or NULL. */

@@ -77,12 +77,12 @@ pub(super) unsafe fn build_tree(
             ti
         };
         let (len_off, len_len, form) = match hdr.length_form {
-            LengthForm::Short => (1, 1, "7-bit length"),
-            LengthForm::Extended16 => (2, 2, "16-bit extended length"),
-            LengthForm::Extended64 => (2, 8, "64-bit extended length"),
+            LengthForm::Short => (1, 1, c"7-bit length"),
+            LengthForm::Extended16 => (2, 2, c"16-bit extended length"),
+            LengthForm::Extended64 => (2, 8, c"64-bit extended length"),
         };
         let len_it = if want(F::Len) || len_expert {
-            let len_text = cstring(&format!("{} ({form})", hdr.payload_len));
+            // Formatted by Wireshark (no string built here): "<length> (<form>)".
             sys::proto_tree_add_uint64_format_value(
                 st,
                 hf(F::Len),
@@ -90,8 +90,9 @@ pub(super) unsafe fn build_tree(
                 len_off,
                 len_len,
                 hdr.payload_len,
-                c"%s".as_ptr(),
-                len_text.as_ptr(),
+                c"%llu (%s)".as_ptr(),
+                hdr.payload_len as std::os::raw::c_ulonglong,
+                form.as_ptr(),
             )
         } else {
             ti
@@ -139,6 +140,9 @@ pub(super) unsafe fn build_tree(
             add_gen_uint(st, F::HandshakeResponseIn, tvb, n);
         }
 
+        // The last text field's bytes, decoded once: the payload's and the message's text of a
+        // one-frame message are the same bytes of the same tvb.
+        let mut text_seen: Option<(Tvb, usize, *const std::os::raw::c_char)> = None;
         // Payload: as on the wire, then unmasked (its own data source).
         let hl = s.header_len as c_int;
         let mut payload_it: Item = ptr::null_mut();
@@ -180,7 +184,7 @@ pub(super) unsafe fn build_tree(
             // inflated message, shown below on the frame that completes it.
             if o.msg_type == 1 && !hdr.opcode.is_control() && !o.compressed && want(F::PayloadText)
             {
-                add_text(pinfo, st, hf(F::PayloadText), ptvb, s.shown);
+                add_text(pinfo, st, hf(F::PayloadText), ptvb, s.shown, &mut text_seen);
             }
         }
         if s.shown < s.payload_captured {
@@ -308,10 +312,10 @@ pub(super) unsafe fn build_tree(
                 && mlen > 0
                 && want(F::PayloadText)
             {
-                add_text(pinfo, st, hf(F::PayloadText), mtvb, mlen);
+                add_text(pinfo, st, hf(F::PayloadText), mtvb, mlen, &mut text_seen);
             }
             if o.msg_type == 1 && want(F::MsgText) {
-                let it = add_text(pinfo, mst, hf(F::MsgText), mtvb, mlen);
+                let it = add_text(pinfo, mst, hf(F::MsgText), mtvb, mlen, &mut text_seen);
                 if mtvb == tvb {
                     sys::wsk_item_set_generated(it)
                 }
@@ -456,12 +460,27 @@ pub(super) unsafe fn dispatch(
 /// A text field over the first `len` bytes of `tvb` (a real-data tvb). Text that needs no decoding
 /// (valid UTF-8 without a NUL: Wireshark's decoding would give the same string) is handed over
 /// as it is, which spares Wireshark decoding it byte by byte; any other goes through ENC_UTF_8.
-unsafe fn add_text(pinfo: Pinfo, tree: Tree, hfid: c_int, tvb: Tvb, len: usize) -> Item {
+/// `seen` keeps the string handed over last (its tvb and length), for a second field over the
+/// same bytes.
+unsafe fn add_text(
+    pinfo: Pinfo,
+    tree: Tree,
+    hfid: c_int,
+    tvb: Tvb,
+    len: usize,
+    seen: &mut Option<(Tvb, usize, *const std::os::raw::c_char)>,
+) -> Item {
     // SAFETY: the caller's contract: the live packet's pinfo, tree and tvb, `len` within the
-    // tvb's captured bytes; the copy lives in the packet pool, NUL-terminated.
+    // tvb's captured bytes; the copy lives in the packet pool, NUL-terminated, as long as the
+    // packet (so a string kept in `seen` is still valid for this packet's next field).
     unsafe {
         if tree.is_null() {
             return ptr::null_mut();
+        }
+        if let Some((t, l, p)) = *seen {
+            if t == tvb && l == len {
+                return sys::proto_tree_add_string(tree, hfid, tvb, 0, len as c_int, p);
+            }
         }
         let bytes = captured(tvb, 0, len);
         if bytes.len() == len && crate::core::info::is_plain_text(bytes) {
@@ -469,6 +488,7 @@ unsafe fn add_text(pinfo: Pinfo, tree: Tree, hfid: c_int, tvb: Tvb, len: usize) 
             if !p.is_null() {
                 ptr::copy_nonoverlapping(bytes.as_ptr(), p, len);
                 *p.add(len) = 0;
+                *seen = Some((tvb, len, p as *const _));
                 return sys::proto_tree_add_string(tree, hfid, tvb, 0, len as c_int, p as *const _);
             }
         }
