@@ -77,12 +77,15 @@ pub(super) unsafe fn build_tree(
             ti
         };
         let (len_off, len_len, form) = match hdr.length_form {
-            LengthForm::Short => (1, 1, c"7-bit length"),
-            LengthForm::Extended16 => (2, 2, c"16-bit extended length"),
-            LengthForm::Extended64 => (2, 8, c"64-bit extended length"),
+            LengthForm::Short => (1, 1, &b" (7-bit length)"[..]),
+            LengthForm::Extended16 => (2, 2, &b" (16-bit extended length)"[..]),
+            LengthForm::Extended64 => (2, 8, &b" (64-bit extended length)"[..]),
         };
         let len_it = if want(F::Len) || len_expert {
-            // Formatted by Wireshark (no string built here): "<length> (<form>)".
+            // "<length> (<form>)", written on the stack (no allocation, and Wireshark's
+            // formatting has only a string to copy).
+            let mut text = [0u8; 48];
+            let n = length_label(&mut text, hdr.payload_len, form);
             sys::proto_tree_add_uint64_format_value(
                 st,
                 hf(F::Len),
@@ -90,9 +93,8 @@ pub(super) unsafe fn build_tree(
                 len_off,
                 len_len,
                 hdr.payload_len,
-                c"%llu (%s)".as_ptr(),
-                hdr.payload_len as std::os::raw::c_ulonglong,
-                form.as_ptr(),
+                c"%s".as_ptr(),
+                text[..=n].as_ptr(),
             )
         } else {
             ti
@@ -364,6 +366,28 @@ pub(super) unsafe fn build_tree(
     }
 }
 
+/// Writes `value` in decimal, then `form`, then a NUL into `buf` (20 digits and the longest form
+/// fit); returns the index of the NUL.
+fn length_label(buf: &mut [u8; 48], value: u64, form: &[u8]) -> usize {
+    let mut digits = [0u8; 20];
+    let mut v = value;
+    let mut d = digits.len();
+    loop {
+        d -= 1;
+        digits[d] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let nd = digits.len() - d;
+    let form = &form[..form.len().min(buf.len() - 1 - nd)];
+    buf[..nd].copy_from_slice(&digits[d..]);
+    buf[nd..nd + form.len()].copy_from_slice(form);
+    buf[nd + form.len()] = 0;
+    nd + form.len()
+}
+
 /// Without a tree: the tvb of a completed Text/Binary message for its payload dissector (the same
 /// one `build_tree` hands on), or NULL. No items, no views that only a tree would show.
 pub(super) unsafe fn message_tvb(
@@ -541,5 +565,30 @@ unsafe fn record_tvb(
         sys::tvb_set_free_cb(t, Some(release_held));
         sys::add_new_data_source(pinfo, t, name.as_ptr());
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::length_label;
+
+    #[test]
+    fn length_label_is_the_value_and_its_form() {
+        for (v, form, want) in [
+            (0u64, &b" (7-bit length)"[..], "0 (7-bit length)"),
+            (125, b" (7-bit length)", "125 (7-bit length)"),
+            (65535, b" (16-bit extended length)", "65535 (16-bit extended length)"),
+            (
+                u64::MAX,
+                b" (64-bit extended length)",
+                "18446744073709551615 (64-bit extended length)",
+            ),
+        ] {
+            let mut buf = [0xffu8; 48];
+            let n = length_label(&mut buf, v, form);
+            assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), want);
+            assert_eq!(buf[n], 0);
+            assert_eq!(format!("{v}{}", std::str::from_utf8(form).unwrap()), want);
+        }
     }
 }
