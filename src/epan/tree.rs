@@ -66,13 +66,23 @@ pub(super) unsafe fn build_tree(
 
         // Header bits (the header is complete, so bytes 0..header_len are captured).
         let enc_be = sys::ENC_BIG_ENDIAN as c_uint;
-        for f in [F::Fin, F::Rsv1, F::Rsv2, F::Rsv3, F::Opcode] {
+        // The header's first byte and the mask bit, as parsed: each field applies its bitmask
+        // to the byte (as an item read from the tvb would), without reading the tvb again.
+        let b0 = u32::from(hdr.fin) << 7
+            | u32::from(hdr.rsv1) << 6
+            | u32::from(hdr.rsv2) << 5
+            | u32::from(hdr.rsv3) << 4
+            | u32::from(hdr.opcode_raw);
+        for f in [F::Fin, F::Rsv1, F::Rsv2, F::Rsv3] {
             if want(f) {
-                sys::proto_tree_add_item(st, hf(f), tvb, 0, 1, enc_be);
+                sys::proto_tree_add_boolean(st, hf(f), tvb, 0, 1, b0);
             }
         }
+        if want(F::Opcode) {
+            sys::proto_tree_add_uint(st, hf(F::Opcode), tvb, 0, 1, b0);
+        }
         let mask_it = if want(F::Mask) || mask_expert {
-            sys::proto_tree_add_item(st, hf(F::Mask), tvb, 1, 1, enc_be)
+            sys::proto_tree_add_boolean(st, hf(F::Mask), tvb, 1, 1, u32::from(hdr.masked) << 7)
         } else {
             ti
         };
