@@ -279,8 +279,16 @@ pub(super) unsafe fn add_string(tree: Tree, f: F, tvb: Tvb, value: &str) -> Item
     // SAFETY: the caller's contract: the pointers are the live packet's, as Wireshark passed them
     // to the entry point; offsets handed on are checked against the captured length first.
     unsafe {
-        let c = cstring(value);
-        let it = sys::proto_tree_add_string(tree, hf(f), tvb, 0, 0, c.as_ptr());
+        // Wireshark copies the string: a short one (most are names like "client") is made
+        // NUL-terminated on the stack, a longer one in a CString.
+        let mut buf = [0u8; 64];
+        let it = if value.len() < buf.len() && !value.as_bytes().contains(&0) {
+            buf[..value.len()].copy_from_slice(value.as_bytes());
+            sys::proto_tree_add_string(tree, hf(f), tvb, 0, 0, buf.as_ptr().cast())
+        } else {
+            let c = cstring(value);
+            sys::proto_tree_add_string(tree, hf(f), tvb, 0, 0, c.as_ptr())
+        };
         sys::wsk_item_set_generated(it);
         it
     }

@@ -587,7 +587,11 @@ mod tests {
         for (v, form, want) in [
             (0u64, &b" (7-bit length)"[..], "0 (7-bit length)"),
             (125, b" (7-bit length)", "125 (7-bit length)"),
-            (65535, b" (16-bit extended length)", "65535 (16-bit extended length)"),
+            (
+                65535,
+                b" (16-bit extended length)",
+                "65535 (16-bit extended length)",
+            ),
             (
                 u64::MAX,
                 b" (64-bit extended length)",
