@@ -81,6 +81,10 @@ pub struct FrameRecord {
 pub struct FrameStore {
     small: Vec<SmallRecord>,
     full: Map<(u32, u32), Arc<FrameRecord>>,
+    /// Where the last lookup found its record in `small`: a pass in capture order (tshark's
+    /// second pass) finds the next one there or just after, without a search (a binary search
+    /// over a large vector misses the cache on most of its steps).
+    hint: std::cell::Cell<usize>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -187,10 +191,16 @@ impl FrameStore {
             .last()
             .is_none_or(|l| (l.frame, l.ordinal) < *key);
         if !past_end {
-            if let Ok(i) = self
-                .small
-                .binary_search_by(|r| (r.frame, r.ordinal).cmp(key))
-            {
+            let h = self.hint.get();
+            let near = (h..self.small.len().min(h + 2))
+                .find(|&j| (self.small[j].frame, self.small[j].ordinal) == *key);
+            let found = near.or_else(|| {
+                self.small
+                    .binary_search_by(|r| (r.frame, r.ordinal).cmp(key))
+                    .ok()
+            });
+            if let Some(i) = found {
+                self.hint.set(i);
                 return Some(Arc::new(self.small[i].record()));
             }
         }
@@ -745,3 +755,75 @@ impl std::hash::Hasher for FxHasher {
 }
 
 pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::message::{Completed, Direction, FrameOutcome};
+
+    fn rec(frame: u32) -> Arc<FrameRecord> {
+        Arc::new(FrameRecord {
+            outcome: FrameOutcome {
+                dir: if frame % 2 == 0 {
+                    Direction::Client
+                } else {
+                    Direction::Server
+                },
+                msg_index: frame,
+                msg_type: 1,
+                fragment: 1,
+                completes: Some(Completed {
+                    total_len: u64::from(frame) * 3,
+                    frames: 1,
+                    data: None,
+                    truncated: false,
+                    text_valid: Some(true),
+                    compressed: false,
+                }),
+                close: None,
+                anomalies: Vec::new(),
+                compressed: false,
+            },
+            request_frame: Some(1),
+            response_frame: Some(2),
+            close_role: None,
+            inflated: None,
+            extra: Vec::new(),
+        })
+    }
+
+    /// Lookups in capture order, backwards, repeated and at random find each frame's own record
+    /// (the hint only spares the search), and nothing for frames never stored.
+    #[test]
+    fn lookups_in_any_order_find_the_stored_record() {
+        let mut st = FrameStore::default();
+        let keys: Vec<(u32, u32)> = (0..3000u32)
+            .flat_map(|f| (0..1 + f % 3).map(move |o| (10 + 2 * f, o)))
+            .collect();
+        for &k in &keys {
+            st.insert(k, &rec(k.0 + k.1));
+        }
+        assert_eq!(st.small.len(), keys.len(), "kept in the compact form");
+        let check = |st: &FrameStore, k: (u32, u32)| {
+            let r = st.get(&k).expect("stored");
+            assert_eq!(r.outcome.msg_index, k.0 + k.1, "{k:?}");
+            assert_eq!(
+                r.outcome.completes.as_ref().map(|c| c.total_len),
+                Some(u64::from(k.0 + k.1) * 3)
+            );
+        };
+        for &k in &keys {
+            check(&st, k);
+            check(&st, k);
+        }
+        for &k in keys.iter().rev() {
+            check(&st, k);
+        }
+        let mut x = 12345u32;
+        for _ in 0..5000 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            check(&st, keys[(x >> 8) as usize % keys.len()]);
+            assert!(st.get(&(11 + 2 * (x % 3000), 0)).is_none());
+        }
+    }
+}
