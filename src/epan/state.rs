@@ -764,7 +764,7 @@ mod tests {
     fn rec(frame: u32) -> Arc<FrameRecord> {
         Arc::new(FrameRecord {
             outcome: FrameOutcome {
-                dir: if frame % 2 == 0 {
+                dir: if frame.is_multiple_of(2) {
                     Direction::Client
                 } else {
                     Direction::Server
