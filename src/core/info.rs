@@ -95,8 +95,13 @@ fn push_hex_preview(out: &mut Vec<u8>, bytes: &[u8], more: bool) {
 }
 
 /// `n` in decimal (what `format!("{n}")` writes, without the formatting machinery).
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+fn push_decimal(out: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 20];
+    out.extend_from_slice(decimal(n, &mut buf));
+}
+
+/// `n` in decimal, written at the end of `buf` (20 digits hold any u64): the digits.
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -106,7 +111,7 @@ fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    out.extend_from_slice(&buf[i..]);
+    &buf[i..]
 }
 
 /// " [FIN RSV1 ... MASKED]" for the bits that are set (nothing when none is).

@@ -604,47 +604,71 @@ fn find_sync_within(seg: &[u8], masked: Option<bool>, min_frames: u32, budget: u
                         })
                     })
                     .count();
-                let charge = ((whole_end - k) + tail) as u64 * HEADER_COST;
-                if budget < charge {
+                if !take(&mut budget, ((whole_end - k) + tail) as u64 * HEADER_COST) {
                     inconclusive = true;
                     break;
                 }
-                budget -= charge;
                 k = run_end;
                 continue;
             }
             if let Some(complete) = first_header_rejected(seg, k, masked) {
-                if complete {
-                    if budget < HEADER_COST {
-                        inconclusive = true;
-                        break;
-                    }
-                    budget -= HEADER_COST;
+                if complete && !take(&mut budget, HEADER_COST) {
+                    inconclusive = true;
+                    break;
                 }
                 k += 1;
                 continue;
             }
         }
         let chain = run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget);
-        let start = k;
+        let go_on = keep_chain(&mut found, &mut inconclusive, k, chain, min_frames);
         k += 1;
-        match chain {
-            Ok(c) if c.end == End::Window => inconclusive = true,
-            Ok(c) if c.tally.frames >= min_frames.max(1) => {
-                if !found.iter().any(|(_, f)| same_prediction(f, &c)) {
-                    found.push((start, c));
-                    if found.len() >= MAX_CANDIDATES {
-                        break;
-                    }
-                }
-            }
-            Ok(_) | Err(ChainErr::Insane) => {}
-            Err(ChainErr::Budget) => {
-                inconclusive = true;
-                break;
-            }
+        if !go_on {
+            break;
         }
     }
+    conclude(found, inconclusive)
+}
+
+/// Takes `cost` from the search budget: false, taking nothing, when the budget is smaller.
+fn take(budget: &mut u64, cost: u64) -> bool {
+    if *budget < cost {
+        return false;
+    }
+    *budget -= cost;
+    true
+}
+
+/// What the search does with the chain from offset `start`: keep it when it covers the segment,
+/// has `min_frames` and predicts something no kept chain predicts; note a chain that reached the
+/// window or the budget. Returns whether the search goes on (not when the budget ran out or
+/// `MAX_CANDIDATES` chains are kept).
+fn keep_chain(
+    found: &mut Vec<(usize, Chain)>,
+    inconclusive: &mut bool,
+    start: usize,
+    chain: Result<Chain, ChainErr>,
+    min_frames: u32,
+) -> bool {
+    match chain {
+        Ok(c) if c.end == End::Window => *inconclusive = true,
+        Ok(c) if c.tally.frames >= min_frames.max(1) => {
+            if !found.iter().any(|(_, f)| same_prediction(f, &c)) {
+                found.push((start, c));
+                return found.len() < MAX_CANDIDATES;
+            }
+        }
+        Ok(_) | Err(ChainErr::Insane) => {}
+        Err(ChainErr::Budget) => {
+            *inconclusive = true;
+            return false;
+        }
+    }
+    true
+}
+
+/// The search's answer from the chains it kept (earliest first).
+fn conclude(mut found: Vec<(usize, Chain)>, inconclusive: bool) -> Search {
     if !found.is_empty() {
         let (start, chain) = found.remove(0);
         return Search::Found {

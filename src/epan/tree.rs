@@ -380,19 +380,10 @@ pub(super) unsafe fn build_tree(
 /// fit); returns the index of the NUL.
 fn length_label(buf: &mut [u8; 48], value: u64, form: &[u8]) -> usize {
     let mut digits = [0u8; 20];
-    let mut v = value;
-    let mut d = digits.len();
-    loop {
-        d -= 1;
-        digits[d] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    let nd = digits.len() - d;
+    let digits = crate::core::info::decimal(value, &mut digits);
+    let nd = digits.len();
     let form = &form[..form.len().min(buf.len() - 1 - nd)];
-    buf[..nd].copy_from_slice(&digits[d..]);
+    buf[..nd].copy_from_slice(digits);
     buf[nd..nd + form.len()].copy_from_slice(form);
     buf[nd + form.len()] = 0;
     nd + form.len()

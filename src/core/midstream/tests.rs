@@ -881,46 +881,19 @@ fn find_sync_one_by_one(seg: &[u8], masked: Option<bool>, min_frames: u32, budge
     for k in 0..limit {
         if k < seg.len().min(EXAMINE_WINDOW) {
             if let Some(complete) = first_header_rejected(seg, k, masked) {
-                if complete {
-                    if budget < HEADER_COST {
-                        inconclusive = true;
-                        break;
-                    }
-                    budget -= HEADER_COST;
+                if complete && !take(&mut budget, HEADER_COST) {
+                    inconclusive = true;
+                    break;
                 }
                 continue;
             }
         }
-        match run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget) {
-            Ok(c) if c.end == End::Window => inconclusive = true,
-            Ok(c) if c.tally.frames >= min_frames.max(1) => {
-                if !found.iter().any(|(_, f)| same_prediction(f, &c)) {
-                    found.push((k, c));
-                    if found.len() >= MAX_CANDIDATES {
-                        break;
-                    }
-                }
-            }
-            Ok(_) | Err(ChainErr::Insane) => {}
-            Err(ChainErr::Budget) => {
-                inconclusive = true;
-                break;
-            }
+        let chain = run_chain(seg, k, &[], ChainState::fresh(masked), &mut budget);
+        if !keep_chain(&mut found, &mut inconclusive, k, chain, min_frames) {
+            break;
         }
     }
-    if !found.is_empty() {
-        let (start, chain) = found.remove(0);
-        return Search::Found {
-            start,
-            chain,
-            others: found,
-        };
-    }
-    if inconclusive {
-        Search::Inconclusive
-    } else {
-        Search::NoChain
-    }
+    conclude(found, inconclusive)
 }
 
 /// The search that skips runs of offsets rejected by their first byte finds what trying every
