@@ -257,8 +257,12 @@ impl Tshark {
         let src = root().join("tests/captures").join(name);
         let dst = self.dir.join(name);
         if !dst.exists() {
-            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
-            chmod_tree(&dst);
+            // Copied under a name of this thread's, then renamed into place: a test running at
+            // the same time never sees (and never reads) a half-written copy.
+            let tmp = self.part_name(name);
+            std::fs::copy(&src, &tmp).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+            chmod_tree(&tmp);
+            std::fs::rename(&tmp, &dst).unwrap_or_else(|e| panic!("{}: {e}", dst.display()));
         }
         dst.to_string_lossy().into_owned()
     }
@@ -266,9 +270,21 @@ impl Tshark {
     /// Write a hand-made capture where tshark's user can read it.
     pub fn write_capture(&self, name: &str, bytes: &[u8]) -> String {
         let dst = self.dir.join(name);
-        std::fs::write(&dst, bytes).unwrap();
-        chmod_tree(&dst);
+        // Written whole under a name of this thread's, then renamed into place (see `capture`).
+        let tmp = self.part_name(name);
+        std::fs::write(&tmp, bytes).unwrap();
+        chmod_tree(&tmp);
+        std::fs::rename(&tmp, &dst).unwrap_or_else(|e| panic!("{}: {e}", dst.display()));
         dst.to_string_lossy().into_owned()
+    }
+
+    /// A name next to `name` that only this thread of this process writes.
+    fn part_name(&self, name: &str) -> PathBuf {
+        self.dir.join(format!(
+            "{name}.{}-{:?}.part",
+            std::process::id(),
+            std::thread::current().id()
+        ))
     }
 
     /// `tshark -r CAP [extra] -Y FILTER -T fields -e ...`, one Vec per output line.
