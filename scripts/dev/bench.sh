@@ -145,7 +145,6 @@ workload_args() {  # VARIANT WORKLOAD
   esac
 }
 
-# timed_run TAG HOME ARGS...: appends "TAG wall_s user_s sys_s maxrss_kB lines" to $RESULTS
 # rotate R A B C...: the variants, starting at the (R-1)-th (mod their count). Rounds rotate the
 # order so that no variant always runs in the same place, right after the same other run (what ran
 # just before can move a run's system time: page clearing on captures that need much memory).
@@ -158,6 +157,7 @@ rotate() {
   done
 }
 
+# timed_run TAG HOME ARGS...: appends "TAG wall_s user_s sys_s maxrss_kB lines" to $RESULTS
 timed_run() {
   local tag=$1 home=$2; shift 2
   local priv=()

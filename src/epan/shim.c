@@ -408,18 +408,20 @@ int wsk_referenced(proto_tree *tree, int hf)
  * every packet, in one call. */
 int wsk_protos_enabled(int a, int b)
 {
-    /* The two protocols of the last call, kept (ids do not change while epan runs). */
+    /* The two protocols of the last call, kept (ids do not change while epan runs): wsk_protocol's
+     * entries, without its search on every packet. */
     static int ia = -2, ib = -2;
-    static protocol_t *pa = NULL, *pb = NULL;
+    static const struct wsk_protocol *pa = NULL, *pb = NULL;
     if (a != ia) {
         ia = a;
-        pa = a >= 0 ? find_protocol_by_id(a) : NULL;
+        pa = wsk_protocol(a);
     }
     if (b != ib) {
         ib = b;
-        pb = b >= 0 ? find_protocol_by_id(b) : NULL;
+        pb = wsk_protocol(b);
     }
-    return (pa && proto_is_protocol_enabled(pa)) | (pb && proto_is_protocol_enabled(pb)) << 1;
+    return (pa && pa->p && proto_is_protocol_enabled(pa->p)) |
+           (pb && pb->p && proto_is_protocol_enabled(pb->p)) << 1;
 }
 
 /* The packet's data source number `i` (0 is the frame itself), or NULL. */
